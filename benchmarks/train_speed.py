@@ -1,0 +1,75 @@
+"""Training speed at the paper's settings: seconds per epoch and peak memory, per model, on the current device.
+
+    python benchmarks/train_speed.py [--models dvae dvae-emb ...] [--batches 50] [--warmup 5] [--device cpu|cuda]
+
+Times >= 50 training batches (zero_grad, loss, backward, Adam step; batch 32, hs 501, nz 56) after a warm-up,
+and extrapolates to an epoch of 535 batches (17,118 graphs). Peak memory is torch.cuda.max_memory_allocated on
+a GPU and the peak resident set size of the process on CPU; each model runs in a fresh subprocess so that the
+numbers are per model. Prints one line per model.
+"""
+from __future__ import annotations
+import argparse, json, os, resource, subprocess, sys, time
+
+BATCHES_PER_EPOCH = 535  # ceil(17118 / 32)
+
+def bench_one(model, device, batches, warmup, hs, nz, batch_size, seed=1):
+    import numpy as np, torch
+    from opemb_nb.core import make_model, device_name
+    from opemb_nb.data import load_enas6
+    torch.manual_seed(seed)
+    d = load_enas6('train')
+    types, adj = d.types.to(device), d.adj.to(device)
+    m = make_model(model, hs=hs, nz=nz).to(device).train()
+    opt = torch.optim.Adam(m.parameters(), lr=1e-4)
+    perm = torch.randperm(len(types), device=device)
+    def step(i):
+        idx = perm[(i * batch_size) % (len(perm) - batch_size):][:batch_size]
+        opt.zero_grad(set_to_none=True)
+        loss, _, _ = m.loss(types[idx], adj[idx], 0.005)
+        loss.backward(); opt.step()
+        return loss
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    for i in range(warmup): step(i)
+    sync()
+    if device == 'cuda': torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    for i in range(batches): loss = step(warmup + i)
+    sync()
+    dt = (time.perf_counter() - t0) / batches
+    if device == 'cuda': mem, kind = torch.cuda.max_memory_allocated() / 2**20, 'cuda max_memory_allocated'
+    else: mem, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'peak RSS'
+    return dict(model=model, device=device_name(device), hs=hs, nz=nz, batch=batch_size, timed_batches=batches,
+                s_per_batch=dt, s_per_epoch=dt * BATCHES_PER_EPOCH, peak_mem_mib=mem, mem_kind=kind,
+                threads=torch.get_num_threads(), loss=float(loss))
+
+def fmt(r):
+    return (f"{r['model']:<9} {r['s_per_epoch']:8.1f} s/epoch  ({r['s_per_batch'] * 1000:7.1f} ms/batch x {BATCHES_PER_EPOCH}, "
+            f"{r['timed_batches']} timed batches)  peak mem {r['peak_mem_mib']:7.0f} MiB ({r['mem_kind']})  "
+            f"hs={r['hs']} nz={r['nz']} batch={r['batch']}  device: {r['device']}, {r['threads']} threads")
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--models', nargs='+', default=['dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn'])
+    p.add_argument('--batches', type=int, default=50, help='timed batches (>= 50 for the issue\'s numbers)')
+    p.add_argument('--warmup', type=int, default=5, help='untimed batches first')
+    p.add_argument('--device', choices=['cpu', 'cuda'], default=None)
+    p.add_argument('--hs', type=int, default=501); p.add_argument('--nz', type=int, default=56)
+    p.add_argument('--batch-size', type=int, default=32)
+    p.add_argument('--json', action='store_true', help='print JSON lines instead of text')
+    p.add_argument('--inprocess', action='store_true', help='no subprocess per model (peak RSS then accumulates)')
+    a = p.parse_args(argv)
+    import torch
+    device = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if a.batches < 50: print(f"note: only {a.batches} timed batches (the issue asks for >= 50)", file=sys.stderr)
+    for m in a.models:
+        if a.inprocess or len(a.models) == 1:
+            r = bench_one(m, device, a.batches, a.warmup, a.hs, a.nz, a.batch_size)
+        else:
+            cmd = [sys.executable, __file__, '--models', m, '--batches', str(a.batches), '--warmup', str(a.warmup),
+                   '--device', device, '--hs', str(a.hs), '--nz', str(a.nz), '--batch-size', str(a.batch_size), '--json']
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            if out.returncode: print(f"{m}: failed\n{out.stderr[-2000:]}", file=sys.stderr); continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(json.dumps(r) if a.json else fmt(r), flush=True)
+
+if __name__ == '__main__': main()

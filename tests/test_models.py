@@ -1,0 +1,252 @@
+"""Equivalence tests for opemb_nb.models: the dense, batched models against slow per-graph transcriptions of
+the reference recursions (reference-spec §2.1-2.3, §2.5), written here from the spec, independent of the
+dense code. float64, small hs, tolerance 1e-5 on the loss and on every gradient."""
+import pytest
+import torch
+import torch.nn.functional as F
+from opemb_nb.core import make_model
+from opemb_nb.data import load_enas6, START_TYPE, END_TYPE
+
+HS, NZ, N = 16, 6, 8
+TOL = dict(atol=1e-5, rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# fixtures: a few real ENAS graphs plus random DAGs (vertices without predecessors, dense and sparse rows)
+def _graphs():
+    tr = load_enas6('train')
+    types, adj = tr.types[:5].clone(), tr.adj[:5].clone()
+    g = torch.Generator().manual_seed(3)
+    rt = torch.randint(2, 8, (4, N), generator=g); rt[:, 0], rt[:, -1] = START_TYPE, END_TYPE
+    ra = (torch.rand(4, N, N, generator=g) < torch.tensor([0.15, 0.4, 0.7, 0.95])[:, None, None]).triu(1)
+    return torch.cat([types, rt]), torch.cat([adj, ra])
+
+
+def _model(name, seed=0):
+    torch.manual_seed(seed)
+    return make_model(name, hs=HS, nz=NZ).double().eval()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the reference, transcribed per graph (reference-spec §2.0-2.3, §2.5)
+def _feat(m, t):
+    "x_v: one-hot of the type, or the operation-embedding row (§2.0, §2.4)."
+    if m.op_embedding is None: return torch.eye(8, dtype=torch.float64)[t]
+    return m.op_embedding.weight[t]
+
+
+def _vid(u):
+    return torch.eye(N, dtype=torch.float64)[u][None]
+
+
+def _gated(gate, mapper, states, senders):
+    "Gated sum over senders u of sigmoid(gate([h_u; onehot(u)])) * mapper([h_u; onehot(u)]); zero if empty."
+    out = torch.zeros(1, states[0].shape[1] if 0 in states else HS, dtype=torch.float64)
+    for u in senders:
+        s_u = torch.cat([states[u], _vid(u)], 1)
+        out = out + torch.sigmoid(gate(s_u)) * mapper(s_u)
+    return out
+
+
+def ref_encode_dvae(m, t, a):
+    "§2.1: asynchronous propagation forward (and backward), read-out hg_unify([h_f(7); h_b(0)])."
+    x = _feat(m, t)
+    Hf = {}
+    for v in range(N):
+        pred = [u for u in range(N) if a[u, v]]
+        Hf[v] = m.grue_forward(x[v:v + 1], _gated(m.gate_forward, m.mapper_forward, Hf, pred) if v else torch.zeros(1, HS, dtype=torch.float64))
+    hg = Hf[N - 1]
+    if m.bidirectional:
+        Hb = {}
+        for v in range(N - 1, -1, -1):
+            succ = [u for u in range(N) if a[v, u]]
+            Hb[v] = m.grue_backward(x[v:v + 1], _gated(m.gate_backward, m.mapper_backward, Hb, succ) if v < N - 1 else torch.zeros(1, HS, dtype=torch.float64))
+        hg = m.hg_unify(torch.cat([Hf[N - 1], Hb[0]], 1))
+    return m.fc1(hg), m.fc2(hg)
+
+
+def ref_encode_gcn(m, t, a):
+    "§2.5: 3 levels, each a sequential in-place sweep over v = 0..7; read-out = sum of vertices 1..6."
+    x = _feat(m, t)
+    if m.bidirectional:
+        nb = lambda v: [u for u in range(N) if a[u, v] or a[v, u]]
+        din = dout = lambda v: len(nb(v))
+    else:
+        nb = lambda v: [u for u in range(N) if a[u, v]]
+        din = lambda v: int(a[:, v].sum())
+        dout = lambda u: int(a[u, :].sum())
+    H = [None] * N  # the "H_forward" attribute, updated in place
+    for lv, lin in enumerate(m.gconv):
+        for v in range(N):
+            f = (lambda u: x[u:u + 1]) if lv == 0 else (lambda u: H[u])
+            agg = f(v) / (din(v) + 1)
+            for u in nb(v):
+                agg = agg + f(u) / ((dout(u) + 1) * (din(v) + 1)) ** 0.5
+            H[v] = torch.relu(lin(agg))
+    hg = sum(H[v] for v in range(1, N - 1))
+    return m.fc1(hg), m.fc2(hg)
+
+
+def ref_recon(m, z, t, a):
+    "§2.3: the teacher-forced decoder loop: add vertex, score edge, add true edge, recompute the state."
+    xd = _feat(m, t)
+    x_start = _feat(m, torch.tensor([START_TYPE]))
+    state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}
+    ll = 0.
+    for v in range(1, N):
+        ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]
+        state[v] = m.grud(xd[v:v + 1], torch.zeros(1, HS, dtype=torch.float64))
+        preds, scores = [], {}
+        for vi in range(v - 1, -1, -1):
+            scores[vi] = torch.sigmoid(m.add_edge(torch.cat([state[vi], state[v]], 1)))[0, 0]
+            if a[vi, v]: preds.append(vi)
+            state[v] = m.grud(xd[v:v + 1], _gated(m.gate_forward, m.mapper_forward, state, preds))
+        p = torch.stack([scores[vi] for vi in range(v)])
+        ll = ll - F.binary_cross_entropy(p, a[:v, v].double(), reduction='sum')
+    return -ll
+
+
+def ref_loss(m, types, adj, beta=0.005):
+    enc = ref_encode_gcn if hasattr(m, 'gconv') else ref_encode_dvae
+    loss = recon = kld = 0.
+    for t, a in zip(types, adj):
+        mu, logvar = enc(m, t, a)
+        r = ref_recon(m, mu, t, a)  # eval mode: z = mu
+        k = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())
+        loss, recon, kld = loss + r + beta * k, recon + r, kld + k
+    return loss, recon, kld
+
+
+def _grads(m, loss):
+    m.zero_grad(); loss.backward()
+    return {k: (p.grad.clone() if p.grad is not None else torch.zeros_like(p)) for k, p in m.named_parameters()}
+
+
+# ----------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('name,tf_mode', [('dvae', 'dense'), ('dvae', 'compact'), ('dvae-emb', 'dense'),
+                                          ('dvae-emb', 'compact'), ('gcn', 'compact'), ('gcn-emb', 'dense')])
+def test_loss_and_gradients_match_reference(name, tf_mode):
+    types, adj = _graphs()
+    m = _model(name)
+    m.tf_mode = tf_mode
+    loss, recon, kld = m.loss(types, adj)
+    g = _grads(m, loss)
+    rl, rr, rk = ref_loss(m, types, adj)
+    rg = _grads(m, rl)
+    torch.testing.assert_close(loss, rl, **TOL)
+    torch.testing.assert_close(recon, rr, **TOL)
+    torch.testing.assert_close(kld, rk, **TOL)
+    for k in g:
+        torch.testing.assert_close(g[k], rg[k], **TOL, msg=lambda s: f"gradient of {k}: {s}")
+    assert any(v.abs().sum() > 0 for v in g.values())
+
+
+@pytest.mark.parametrize('name,bidirectional', [('dvae', True), ('dvae', False), ('dvae-emb', True),
+                                                 ('gcn', False), ('gcn', True), ('gcn-emb', False)])
+def test_encoder_matches_reference(name, bidirectional):
+    types, adj = _graphs()
+    torch.manual_seed(1)
+    m = make_model(name, hs=HS, nz=NZ, bidirectional=bidirectional).double().eval()
+    mu, logvar = m.encode(types, adj)
+    enc = ref_encode_gcn if name.startswith('gcn') else ref_encode_dvae
+    ref = [enc(m, t, a) for t, a in zip(types, adj)]
+    torch.testing.assert_close(mu, torch.cat([r[0] for r in ref]), **TOL)
+    torch.testing.assert_close(logvar, torch.cat([r[1] for r in ref]), **TOL)
+    w = torch.randn_like(mu)  # gradients of a random linear functional of (mu, logvar)
+    g = _grads(m, (w * mu).sum() + (w.flip(0) * logvar).sum())
+    rg = _grads(m, sum((w[i] * r[0][0]).sum() + (w.flip(0)[i] * r[1][0]).sum() for i, r in enumerate(ref)))
+    for k in g: torch.testing.assert_close(g[k], rg[k], **TOL)
+
+
+def test_train_mode_uses_scaled_noise():
+    types, adj = _graphs()
+    m = _model('dvae').train()
+    mu, logvar = m.encode(types, adj)
+    torch.manual_seed(5); z = m.reparameterize(mu, logvar)
+    torch.manual_seed(5); eps = torch.randn_like(mu)
+    torch.testing.assert_close(z, mu + 0.01 * eps * torch.exp(0.5 * logvar))
+    assert torch.equal(m.eval().reparameterize(mu, logvar), mu)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# generation
+def ref_decode_greedy(m, z):
+    "§2.2 with stochastic=False, one graph: argmax types, p > 0.5 edges, END forced at 7 + loose ends."
+    ts, edges = [START_TYPE], set()
+    state = {0: m.grud(_feat(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z)))}
+    for idx in range(1, N):
+        t = END_TYPE if idx == N - 1 else int(m.add_vertex(state[idx - 1]).argmax())
+        ts.append(t)
+        x = _feat(m, torch.tensor([t]))
+        state[idx] = m.grud(x, torch.zeros(1, HS, dtype=z.dtype))
+        if t == END_TYPE:
+            for u in range(idx):
+                if not any(e[0] == u for e in edges): edges.add((u, idx))
+            break
+        preds = []
+        for vi in range(idx - 1, -1, -1):
+            p = torch.sigmoid(m.add_edge(torch.cat([state[vi], state[idx]], 1)))[0, 0]
+            if p > 0.5: edges.add((vi, idx)); preds.append(vi)
+            state[idx] = m.grud(x, _gated(m.gate_forward, m.mapper_forward, state, preds))
+    types = torch.full((N,), -1, dtype=torch.long); types[:len(ts)] = torch.tensor(ts)
+    adj = torch.zeros(N, N, dtype=torch.bool)
+    for u, v in edges: adj[u, v] = True
+    return types, adj
+
+
+@pytest.mark.parametrize('name', ['dvae', 'dvae-emb', 'gcn-emb'])
+@torch.no_grad()
+def test_greedy_decode_matches_reference(name):
+    m = _model(name, seed=2)
+    torch.manual_seed(0)
+    z = torch.randn(24, NZ, dtype=torch.float64) * 3
+    types, adj = m.decode(z, stochastic=False)
+    for i in range(len(z)):
+        rt, ra = ref_decode_greedy(m, z[i:i + 1])
+        assert torch.equal(types[i], rt), (i, types[i], rt)
+        assert torch.equal(adj[i], ra), (i, adj[i].int(), ra.int())
+
+
+def _check_decoded(types, adj):
+    B = types.shape[0]
+    assert types.shape == (B, N) and adj.shape == (B, N, N) and adj.dtype == torch.bool and types.dtype == torch.long
+    assert not (adj & ~torch.ones(N, N, dtype=torch.bool).triu(1)).any(), "not strictly upper triangular"
+    assert (types[:, 0] == START_TYPE).all()
+    is_end = (types == END_TYPE) & (torch.arange(N) > 0)
+    assert (is_end.sum(1) >= 1).all(), "every decoded graph has an END vertex"
+    end = is_end.int().argmax(1)  # first END after the input vertex
+    pos = torch.arange(N)[None]
+    exists = pos <= end[:, None]
+    assert ((types == -1) == ~exists).all(), "types -1 exactly after END"
+    assert not (adj & ~(exists[:, :, None] & exists[:, None, :])).any(), "no edges at padding positions"
+    assert not adj[torch.arange(B), end].any(), "END has no successors"
+    assert (adj.any(2) | ~(pos < end[:, None])).all(), "every vertex before END has a successor (loose ends)"
+
+
+@pytest.mark.parametrize('name', ['dvae', 'dvae-emb', 'gcn', 'gcn-emb'])
+def test_decode_shapes_padding_and_determinism(name):
+    m = make_model(name, hs=HS, nz=NZ).eval()
+    z = torch.randn(100, NZ) * 2
+    types, adj = m.decode(z)
+    _check_decoded(types, adj)
+    assert (types == -1).any(), "some graphs should end early at random init"  # exercises the padding path
+    t1, a1 = m.decode(z, stochastic=False); t2, a2 = m.decode(z, stochastic=False)
+    assert torch.equal(t1, t2) and torch.equal(a1, a2)
+    _check_decoded(t1, a1)
+    g1, g2 = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    s1, s2 = m.decode(z, generator=g1), m.decode(z, generator=g2)
+    assert torch.equal(s1[0], s2[0]) and torch.equal(s1[1], s2[1])
+    s3 = m.decode(z, generator=torch.Generator().manual_seed(8))
+    assert not (torch.equal(s1[0], s3[0]) and torch.equal(s1[1], s3[1]))
+
+
+def test_config_roundtrip_and_errors():
+    for name in ['dvae', 'dvae-emb', 'gcn', 'gcn-emb']:
+        m = make_model(name, hs=HS, nz=NZ)
+        m2 = make_model(m.name, **m.config)
+        m2.load_state_dict(m.state_dict())
+        assert m2.config == m.config and m2.name == name
+    m = make_model('dvae', hs=HS, nz=NZ)
+    types, adj = _graphs()
+    with pytest.raises(ValueError, match='adj must be a Bool'):
+        m.loss(types, adj.float())
