@@ -1,7 +1,7 @@
 """Seconds per training batch (forward + backward + Adam step) of the graph VAEs at the paper's sizes.
 
     python benchmarks/model_speed.py [--models dvae dvae-emb gcn gcn-emb] [--batches 20] [--device cpu|cuda]
-                                     [--threads N] [--tf-mode auto|dense|compact] [--compile] [--decode]
+                                     [--threads N] [--compute-mode auto|dense|compact] [--compile] [--decode]
 
 Prints one line per model: wall-clock seconds per batch of 32 (median and mean over the timed batches), the
 extrapolated epoch (535 batches), the process CPU time per batch (robust to other jobs on a shared machine; on
@@ -18,10 +18,10 @@ def _sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
 
-def bench(name, types, adj, dev, batches=20, warmup=3, bs=32, hs=501, nz=56, compile=False, decode=False, tf_mode='auto'):
+def bench(name, types, adj, dev, batches=20, warmup=3, bs=32, hs=501, nz=56, compile=False, decode=False, compute_mode='auto'):
     torch.manual_seed(0)
     m = make_model(name, hs=hs, nz=nz).to(dev).train()
-    m.tf_mode = tf_mode
+    m.compute_mode = compute_mode
     opt = torch.optim.Adam(m.parameters(), lr=1e-4)
     step_loss = m.loss
     if compile: step_loss = torch.compile(m.loss)
@@ -58,16 +58,16 @@ def main():
     p.add_argument('--hs', type=int, default=501)
     p.add_argument('--device', default=default_device())
     p.add_argument('--threads', type=int, default=0, help='torch threads on CPU (0 = torch default)')
-    p.add_argument('--tf-mode', default='auto', choices=['auto', 'dense', 'compact'], help='teacher-forcing form (auto: compact on CPU)')
+    p.add_argument('--compute-mode', default='auto', choices=['auto', 'dense', 'compact'], help='teacher-forcing form (auto: compact on CPU)')
     p.add_argument('--compile', action='store_true', help='torch.compile the loss')
     p.add_argument('--decode', action='store_true', help='also time batched generation')
     args = p.parse_args()
     if args.threads: torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
     tr = load_enas6('train')
-    print(f"device: {device_name(dev)}, torch {torch.__version__}, threads {torch.get_num_threads()}, hs {args.hs}, batch 32, tf_mode {args.tf_mode}")
+    print(f"device: {device_name(dev)}, torch {torch.__version__}, threads {torch.get_num_threads()}, hs {args.hs}, batch 32, compute_mode {args.compute_mode}")
     for name in args.models:
-        bench(name, tr.types, tr.adj, dev, args.batches, args.warmup, hs=args.hs, compile=args.compile, decode=args.decode, tf_mode=args.tf_mode)
+        bench(name, tr.types, tr.adj, dev, args.batches, args.warmup, hs=args.hs, compile=args.compile, decode=args.decode, compute_mode=args.compute_mode)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 """Training speed at the paper's settings: seconds per epoch and peak memory, per model, on the current device.
 
-    python benchmarks/train_speed.py [--models dvae dvae-emb ...] [--batches 50] [--warmup 5] [--device cpu|cuda]
+    python benchmarks/train_speed.py [--models dvae dvae-emb ...] [--batches 50] [--warmup 5] [--device cpu|cuda] [--threads N]
 
 Times >= 50 training batches (zero_grad, loss, backward, Adam step; batch 32, hs 501, nz 56) after a warm-up,
 and extrapolates to an epoch of 535 batches (17,118 graphs). Peak memory is torch.cuda.max_memory_allocated on
@@ -12,8 +12,9 @@ import argparse, json, os, resource, subprocess, sys, time
 
 BATCHES_PER_EPOCH = 535  # ceil(17118 / 32)
 
-def bench_one(model, device, batches, warmup, hs, nz, batch_size, seed=1):
+def bench_one(model, device, batches, warmup, hs, nz, batch_size, seed=1, threads=None):
     import numpy as np, torch
+    if threads: torch.set_num_threads(threads)
     from opemb_nb.core import make_model, device_name
     from opemb_nb.data import load_enas6
     torch.manual_seed(seed)
@@ -40,7 +41,7 @@ def bench_one(model, device, batches, warmup, hs, nz, batch_size, seed=1):
     else: mem, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'peak RSS'
     return dict(model=model, device=device_name(device), hs=hs, nz=nz, batch=batch_size, timed_batches=batches,
                 s_per_batch=dt, s_per_epoch=dt * BATCHES_PER_EPOCH, peak_mem_mib=mem, mem_kind=kind,
-                threads=torch.get_num_threads(), loss=float(loss))
+                threads=torch.get_num_threads(), loss=float(loss.detach()))
 
 def fmt(r):
     return (f"{r['model']:<9} {r['s_per_epoch']:8.1f} s/epoch  ({r['s_per_batch'] * 1000:7.1f} ms/batch x {BATCHES_PER_EPOCH}, "
@@ -55,6 +56,7 @@ def main(argv=None):
     p.add_argument('--device', choices=['cpu', 'cuda'], default=None)
     p.add_argument('--hs', type=int, default=501); p.add_argument('--nz', type=int, default=56)
     p.add_argument('--batch-size', type=int, default=32)
+    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s choice)')
     p.add_argument('--json', action='store_true', help='print JSON lines instead of text')
     p.add_argument('--inprocess', action='store_true', help='no subprocess per model (peak RSS then accumulates)')
     a = p.parse_args(argv)
@@ -63,10 +65,10 @@ def main(argv=None):
     if a.batches < 50: print(f"note: only {a.batches} timed batches (the issue asks for >= 50)", file=sys.stderr)
     for m in a.models:
         if a.inprocess or len(a.models) == 1:
-            r = bench_one(m, device, a.batches, a.warmup, a.hs, a.nz, a.batch_size)
+            r = bench_one(m, device, a.batches, a.warmup, a.hs, a.nz, a.batch_size, threads=a.threads)
         else:
             cmd = [sys.executable, __file__, '--models', m, '--batches', str(a.batches), '--warmup', str(a.warmup),
-                   '--device', device, '--hs', str(a.hs), '--nz', str(a.nz), '--batch-size', str(a.batch_size), '--json']
+                   '--device', device, '--hs', str(a.hs), '--nz', str(a.nz), '--batch-size', str(a.batch_size), '--json'] + (['--threads', str(a.threads)] if a.threads else [])
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode: print(f"{m}: failed\n{out.stderr[-2000:]}", file=sys.stderr); continue
             r = json.loads(out.stdout.strip().splitlines()[-1])

@@ -11,6 +11,14 @@ HS, NZ, N = 16, 6, 8
 TOL = dict(atol=1e-5, rtol=1e-5)
 
 
+@pytest.fixture(autouse=True, scope='module')
+def _one_thread():
+    "Tiny matrices: one thread is faster, and much faster on a busy machine; restored afterwards."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 # ----------------------------------------------------------------------------------------------------------
 # fixtures: a few real ENAS graphs plus random DAGs (vertices without predecessors, dense and sparse rows)
 def _graphs():
@@ -123,12 +131,12 @@ def _grads(m, loss):
 
 
 # ----------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize('name,tf_mode', [('dvae', 'dense'), ('dvae', 'compact'), ('dvae-emb', 'dense'),
+@pytest.mark.parametrize('name,compute_mode', [('dvae', 'dense'), ('dvae', 'compact'), ('dvae-emb', 'dense'),
                                           ('dvae-emb', 'compact'), ('gcn', 'compact'), ('gcn-emb', 'dense')])
-def test_loss_and_gradients_match_reference(name, tf_mode):
+def test_loss_and_gradients_match_reference(name, compute_mode):
     types, adj = _graphs()
     m = _model(name)
-    m.tf_mode = tf_mode
+    m.compute_mode = compute_mode
     loss, recon, kld = m.loss(types, adj)
     g = _grads(m, loss)
     rl, rr, rk = ref_loss(m, types, adj)
@@ -194,17 +202,25 @@ def ref_decode_greedy(m, z):
     return types, adj
 
 
-@pytest.mark.parametrize('name', ['dvae', 'dvae-emb', 'gcn-emb'])
+@pytest.mark.parametrize('name,mode', [('dvae', 'dense'), ('dvae', 'compact'), ('dvae-emb', 'compact'), ('gcn-emb', 'dense')])
 @torch.no_grad()
-def test_greedy_decode_matches_reference(name):
-    m = _model(name, seed=2)
-    torch.manual_seed(0)
-    z = torch.randn(24, NZ, dtype=torch.float64) * 3
-    types, adj = m.decode(z, stochastic=False)
-    for i in range(len(z)):
-        rt, ra = ref_decode_greedy(m, z[i:i + 1])
-        assert torch.equal(types[i], rt), (i, types[i], rt)
-        assert torch.equal(adj[i], ra), (i, adj[i].int(), ra.int())
+def test_greedy_decode_matches_reference(name, mode):
+    lengths = []
+    for end_bias in (0., 2.):  # weights x3 so that decodings differ across z; an END bias so that some end early
+        m = _model(name, seed=2)
+        m.compute_mode = mode
+        for p in m.parameters(): p.mul_(3)
+        m.add_vertex[2].bias[END_TYPE] += end_bias
+        torch.manual_seed(0)
+        z = torch.randn(30, NZ, dtype=torch.float64)
+        types, adj = m.decode(z, stochastic=False)
+        _check_decoded(types, adj)
+        for i in range(len(z)):
+            rt, ra = ref_decode_greedy(m, z[i:i + 1])
+            assert torch.equal(types[i], rt), (i, types[i], rt)
+            assert torch.equal(adj[i], ra), (i, adj[i].int(), ra.int())
+        lengths += (types >= 0).sum(1).tolist()
+    assert min(lengths) < 8 and max(lengths) == 8 and len(set(lengths)) >= 3  # the test saw early and full graphs
 
 
 def _check_decoded(types, adj):
@@ -238,6 +254,9 @@ def test_decode_shapes_padding_and_determinism(name):
     assert torch.equal(s1[0], s2[0]) and torch.equal(s1[1], s2[1])
     s3 = m.decode(z, generator=torch.Generator().manual_seed(8))
     assert not (torch.equal(s1[0], s3[0]) and torch.equal(s1[1], s3[1]))
+    m.compute_mode = 'dense' if m._compact('cpu') else 'compact'  # the other computation: same random numbers, same graphs
+    s4 = m.decode(z, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(s1[0], s4[0]) and torch.equal(s1[1], s4[1])
 
 
 def test_config_roundtrip_and_errors():
@@ -250,3 +269,20 @@ def test_config_roundtrip_and_errors():
     types, adj = _graphs()
     with pytest.raises(ValueError, match='adj must be a Bool'):
         m.loss(types, adj.float())
+
+
+@torch.no_grad()
+def test_stochastic_decode_samples_the_model_distribution():
+    "Frequencies of the first type and of the first edge over many decodes of one z match the decoder's probabilities."
+    m = _model('dvae-emb', seed=4)
+    z = torch.randn(1, NZ, dtype=torch.float64).expand(4000, -1)
+    types, adj = m.decode(z, generator=torch.Generator().manual_seed(0))
+    s0 = m.grud(_feat(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z[:1])))
+    p_type = torch.softmax(m.add_vertex(s0), -1)[0]
+    freq = torch.bincount(types[:, 1], minlength=8).double() / len(z)
+    torch.testing.assert_close(freq, p_type, atol=0.03, rtol=0)
+    t1 = int(p_type[2:].argmax()) + 2  # a common non-END type at vertex 1
+    s1 = m.grud(_feat(m, torch.tensor([t1])), torch.zeros(1, HS, dtype=torch.float64))
+    p_edge = torch.sigmoid(m.add_edge(torch.cat([s0, s1], 1)))[0, 0]
+    sel = types[:, 1] == t1
+    assert abs(adj[sel, 0, 1].double().mean() - p_edge) < 0.05

@@ -27,18 +27,20 @@ def _same(a, b):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_resume_after_exception_mid_epoch(tmp_path):
-    train('svae', tmp_path / 'full', epochs=4, **KW)
+@pytest.mark.parametrize('every,kill_at,ck_epoch', [(1, 8, 2), (2, 11, 2)])
+def test_resume_after_exception_mid_epoch(tmp_path, every, kill_at, ck_epoch):
+    kw = dict(KW, checkpoint_every=every)
+    train('svae', tmp_path / 'full', epochs=4, **kw)
     n = [0]
     def die(b, m):
         n[0] += 1
-        if n[0] == 8: raise KeyboardInterrupt  # 3 batches per epoch: batch 2 of epoch 3
+        if n[0] == kill_at: raise KeyboardInterrupt  # 3 batches per epoch: batch 8 = epoch 3, batch 11 = epoch 4
     with pytest.raises(KeyboardInterrupt):
-        train('svae', tmp_path / 'run', epochs=4, on_batch=die, **KW)
-    assert torch.load(tmp_path / 'run' / 'checkpoint.pt', weights_only=False)['epoch'] == 2
+        train('svae', tmp_path / 'run', epochs=4, on_batch=die, **kw)
+    assert torch.load(tmp_path / 'run' / 'checkpoint.pt', weights_only=False)['epoch'] == ck_epoch
     with pytest.raises(TrainingError, match='resume'):
-        train('svae', tmp_path / 'run', epochs=4, **KW)
-    s = train('svae', tmp_path / 'run', epochs=4, resume=True, **KW)
+        train('svae', tmp_path / 'run', epochs=4, **kw)
+    s = train('svae', tmp_path / 'run', epochs=4, resume=True, **kw)
     assert s['status'] == 'complete' and not s['skipped']
     assert _same(_weights(tmp_path / 'full'), _weights(tmp_path / 'run'))
     assert [r['epoch'] for r in read_log(tmp_path / 'run')] == [1, 2, 3, 4]
@@ -52,7 +54,7 @@ def test_resume_after_sigkill(tmp_path):
         import time, torch
         torch.set_num_threads(1)
         from opemb_nb.train import train
-        train('svae', {str(run)!r}, epochs=10, subset=96, device='cpu', model_kwargs=dict(hs=16, nz=4), quiet=True,
+        train('svae', {str(run)!r}, epochs=30, subset=96, device='cpu', model_kwargs=dict(hs=16, nz=4), quiet=True,
               save_every=3, on_batch=lambda b, m: time.sleep(0.03))
     """)
     p = subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)
@@ -65,9 +67,9 @@ def test_resume_after_sigkill(tmp_path):
     time.sleep(0.05)
     p.kill(); p.wait()
     ck = torch.load(run / 'checkpoint.pt', weights_only=False)  # never a partial file
-    assert 3 <= ck['epoch'] < 10
-    train('svae', run, epochs=10, resume=True, **dict(KW, save_every=3))
-    train('svae', tmp_path / 'full', epochs=10, **dict(KW, save_every=3))
+    assert 3 <= ck['epoch'] < 30
+    train('svae', run, epochs=30, resume=True, **dict(KW, save_every=3))
+    train('svae', tmp_path / 'full', epochs=30, **dict(KW, save_every=3))
     assert _same(_weights(run), _weights(tmp_path / 'full'))
     assert not list(run.glob('.*.tmp'))
     z1, z2 = np.load(run / 'latent_epoch9.npz'), np.load(tmp_path / 'full' / 'latent_epoch9.npz')

@@ -1,0 +1,83 @@
+"Bayesian optimisation: EI, the greedy batch, the evaluators, pool BO vs random search, `opemb bo`."
+import json
+import numpy as np
+import pytest
+import torch
+from scipy.stats import norm
+from opemb_nb.data import load_enas6, to_dense
+from opemb_nb.bo import (log_ei, select_batch, fit_exact_gp, TableEvaluator, as_evaluator, pool_bo, random_search,
+                         decode_points, FakeVAE, bo_cli, arch_features)
+
+
+def test_log_ei_matches_closed_form():
+    m = torch.tensor([0., 0.3, -1.], dtype=torch.float64); v = torch.tensor([1., 0.04, 2.], dtype=torch.float64)
+    s = (0.2 - m) / v.sqrt()
+    assert torch.allclose(log_ei(m, v, 0.2).exp(), torch.as_tensor(v.sqrt().numpy() * (s.numpy() * norm.cdf(s.numpy()) + norm.pdf(s.numpy()))), rtol=1e-8)
+    assert torch.isfinite(log_ei(torch.tensor([50.], dtype=torch.float64), torch.tensor([1e-2], dtype=torch.float64), 0.)).all()
+
+
+def _bowl(x): return ((x - np.array([-0.2, 0.6, 0.1])) ** 2).sum(1)  # minimum 0 at (-0.2, 0.6, 0.1)
+
+
+def test_batch_finds_known_optimum():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (80, 3)); y = _bowl(X) + 0.05 * rng.standard_normal(80)
+    post = fit_exact_gp(X, y, steps=120)
+    B, info = select_batch(post, -np.ones(3), np.ones(3), q=6, n_grid=3000, seed=1, maxiter=50)
+    assert B.shape == (6, 3) and np.all(np.abs(B) <= 1)
+    assert np.linalg.norm(B[0] - [-0.2, 0.6, 0.1]) < 0.15
+    d = [np.linalg.norm(B[i] - B[j]) for i in range(6) for j in range(i)]
+    assert min(d) > 1e-3
+
+
+def test_table_evaluator():
+    D = load_enas6(); ev = TableEvaluator()
+    assert ev([D.archs[5], D.archs[19019]]) == [D.acc[5], D.acc[19019]]
+    novel = '5 5 1 5 1 1 5 1 1 1 5 1 1 1 1 5 1 1 1 1 1'
+    assert novel not in D.archs and ev([novel, None]) == [None, None]
+    assert ev.name == 'table' and ev.kind == 'exact' and ev.n_duplicates == 5
+
+
+def test_user_evaluator():
+    ev = as_evaluator(lambda archs: [0.9] * len(archs), name='mine', batched=True)
+    assert (ev.name, ev.kind, ev(['a', 'b'])) == ('mine', 'user', [0.9, 0.9])
+    with pytest.raises(ValueError): as_evaluator(42)
+
+
+def test_pool_bo_beats_random_search():
+    rng = np.random.default_rng(2)
+    P = rng.uniform(-1, 1, (2500, 3)); acc = -_bowl(P)
+    bo = [pool_bo(P, acc, rounds=3, batch=10, n_init=10, seed=s, gp_steps=40)['best_so_far'] for s in (1, 2, 3)]
+    rs = [random_search(acc, 40, seed=s)['best_so_far'] for s in (1, 2, 3)]
+    assert all(len(b) == 40 for b in bo)
+    assert np.mean([b[-1] for b in bo]) > np.mean([r[-1] for r in rs])
+
+
+def test_decode_choice_most_common_and_first():
+    D = load_enas6()
+    fake = FakeVAE(D.archs[:300], nz=3, p_invalid=0.5, p_mutate=0.3)
+    z = fake.codes[:4].float()
+    torch.manual_seed(0)
+    mc = decode_points(fake, z, attempts=40, choice='most_common')
+    assert mc[:4] == [D.archs[i] for i in range(4)]  # the unmutated decoding is the most common one
+    first = decode_points(fake, z, attempts=40, choice='first')
+    assert all(a is not None for a in first)
+    fake.p_invalid = 1.0
+    assert decode_points(fake, z[:2], attempts=5) == [None, None]
+
+
+def test_bo_cli_on_a_fake_run(tmp_path):
+    D = load_enas6(); n = 1500
+    fake = FakeVAE(D.archs[:n], nz=3)
+    Z = fake.encode(*to_dense(D.archs[:n]))[0].double().numpy()
+    np.savez(tmp_path / 'latent_epoch2.npz', Z_train=Z[:1300], Z_test=Z[1300:], y_train=D.acc[:1300], y_test=D.acc[1300:n],
+             idx_train=np.arange(1300), idx_test=np.arange(1300, n))
+    (tmp_path / 'config.json').write_text(json.dumps({'model': 'fake', 'provenance': {'epochs': 2, 'scale': 'test'}}))
+    from opemb_nb.bo import bo_run
+    res = bo_run(tmp_path, 'table', rounds=2, batch=3, seeds=1, decode_attempts=10, n_grid=200, maxiter=3,
+                 gp_kw=dict(n_inducing=15, epochs=1, batch_size=700), model=fake, figures=False)
+    j = json.loads((tmp_path / 'bo.json').read_text())
+    r0 = j['runs'][0]['rounds'][0]
+    assert j['evaluator'] == 'table' and len(r0['archs']) == 3 and 'best_so_far' in r0 and 'provenance' in j
+    with pytest.raises(SystemExit) as e: bo_cli([str(tmp_path / 'nope')])
+    assert e.value.code == 2
