@@ -4,18 +4,18 @@
 
 # %% ../nbs/09_gp.ipynb #65777323
 from __future__ import annotations
-import argparse, contextlib, json, math, re, sys, time
+import argparse, contextlib, json, math, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 import gpytorch
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance
+from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES
+from .train import latest_latent, load_latent, run_meta
 
 # %% auto #0
-__all__ = ['LATENT_KEYS', 'PAPER_TABLE2', 'PAPER_NAMES', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings',
-           'median_lengthscale', 'fit_sgp', 'svgp_posterior', 'rmse_pearson', 'predictability', 'latest_latent',
-           'load_latent', 'run_meta', 'predict_run', 'predict_cli', 'results_root', 'find_artifact', 'table2']
+__all__ = ['PAPER_TABLE2', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp',
+           'svgp_posterior', 'rmse_pearson', 'predictability', 'predict_run', 'predict_cli', 'table2']
 
 # %% ../nbs/09_gp.ipynb #a752f51f
 def standardise_acc(acc_train, # raw accuracies of the training points
@@ -198,40 +198,6 @@ def predictability(Z_train, # [n, d] training latent means
     res.update(out); res.update(n_train=len(Z_train), n_test=len(Z_test), y_mean=m, y_std=s)
     return res
 
-# %% ../nbs/09_gp.ipynb #b95b4fe5
-_LAT_RE = re.compile(r"latent_epoch(\d+)\.npz")
-LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')
-
-def latest_latent(run_dir # a training run directory
-                 )->tuple[Path, int]: # the latest latent_epoch{E}.npz and E
-    "The latent dump of the latest epoch in a run directory."
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir(): raise FileNotFoundError(f"run directory not found: {run_dir}")
-    found = [(int(m.group(1)), p) for p in run_dir.iterdir() if (m := _LAT_RE.fullmatch(p.name))]
-    if not found: raise FileNotFoundError(f"{run_dir}: no latent_epoch<E>.npz (train the model first)")
-    e, p = max(found)
-    return p, e
-
-def load_latent(path)->dict:
-    "Read a latent dump and check its keys and shapes."
-    path = Path(path)
-    with np.load(path) as f:
-        missing = [k for k in LATENT_KEYS if k not in f.files]
-        if missing: raise ValueError(f"{path}: missing array(s) {', '.join(missing)}")
-        d = {k: f[k] for k in f.files}
-    for s in ('train', 'test'):
-        Z, y = d[f'Z_{s}'], d[f'y_{s}']
-        if Z.ndim != 2 or y.shape != (len(Z),): raise ValueError(f"{path}: Z_{s} {Z.shape} and y_{s} {y.shape} do not match")
-    return d
-
-def run_meta(run_dir)->dict:
-    "model name, epochs and scale of a run, from its config.json (best effort)."
-    p = Path(run_dir) / 'config.json'
-    cfg = json.loads(p.read_text()) if p.exists() else {}
-    prov = cfg.get('provenance', {}) if isinstance(cfg.get('provenance'), dict) else {}
-    model = cfg.get('model') if isinstance(cfg.get('model'), str) else cfg.get('model_name', prov.get('model'))
-    return dict(model=model, epochs=cfg.get('epochs', prov.get('epochs')), scale=cfg.get('scale', prov.get('scale')))
-
 # %% ../nbs/09_gp.ipynb #425214db
 def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
                 seeds:int=10, # number of seeds (1..seeds)
@@ -281,22 +247,6 @@ PAPER_TABLE2 = {  # the paper's Table 2 (mean, std over 10 seeds): RMSE, Pearson
     'graphrnn': (0.726, 0.002, 0.669, 0.001),
     'dvae-emb': (0.371, 0.003, 0.925, 0.001),
     'gcn-emb':  (0.441, 0.002, 0.892, 0.001)}
-PAPER_NAMES = {'dvae': 'D-VAE', 'gcn': 'GCN', 'svae': 'S-VAE', 'graphrnn': 'GraphRNN', 'dvae-emb': 'DVAE-EMB', 'gcn-emb': 'GCN-EMB'}
-
-def results_root()->Path:
-    "The repository's results/ folder (found from the working directory upwards)."
-    for p in [Path.cwd(), *Path.cwd().parents]:
-        if (p / 'settings.ini').exists(): return p / 'results'
-    return Path.cwd() / 'results'
-
-def find_artifact(model:str, name:str, root=None)->tuple[Path|None, str|None]:
-    "results/paper/<model>/<name> if present, else results/quick/<model>/<name>: (path, scale) or (None, None)."
-    root = Path(root) if root else results_root()
-    for scale in ('paper', 'quick'):
-        p = root / scale / model / name
-        if p.exists(): return p, scale
-    return None, None
-
 def table2(root=None)->'pd.DataFrame':
     "The paper's Table 2 next to ours (from the sgp.json artifacts)."
     import pandas as pd

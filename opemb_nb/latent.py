@@ -8,36 +8,14 @@ import argparse, json, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .core import atomic_savez, atomic_write_json, atomic_write_bytes, provenance
+from .core import atomic_savez, atomic_write_json, atomic_write_bytes, provenance, find_artifact, PAPER_NAMES
 from .data import TYPE_NAMES
-from .metrics import find_artifact, results_root, PAPER_NAMES
+from .train import latent_files, load_latent, run_meta
 
 # %% auto #0
-__all__ = ['SIMILAR_PAIRS', 'OP_TYPES', 'latent_files', 'load_latent', 'tsne_2d', 'subsample', 'latent_tsne', 'knn_indices',
-           'knn_smoothness', 'knn_regression', 'latent_smoothness', 'plot_latent_grid', 'tsne_run', 'tsne_cli',
-           'pairings', 'op_distances', 'similar_ops_test', 'embedding_tables', 'plot_embedding', 'plot_distances',
-           'load_tsne']
-
-# %% ../nbs/08_latent.ipynb #2cca20ca
-_LAT_RE = re.compile(r'latent_epoch(\d+)\.npz$')
-
-def latent_files(run_dir # a training run directory
-                )->dict[int, Path]: # epoch -> file, sorted by epoch
-    "The `latent_epoch{E}.npz` files of a run."
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir(): raise FileNotFoundError(f"{run_dir}: run directory not found")
-    fs = {int(m.group(1)): p for p in run_dir.iterdir() if (m := _LAT_RE.search(p.name))}
-    return dict(sorted(fs.items()))
-
-def load_latent(path # a `latent_epoch{E}.npz` file
-               )->dict[str, np.ndarray]:
-    "The arrays of one latent dump, checked for the fields t-SNE needs."
-    with np.load(path) as f: d = {k: f[k] for k in f.files}
-    for k in ('Z_train', 'y_train', 'Z_test', 'y_test'):
-        if k not in d: raise KeyError(f"{path}: field {k!r} missing (has {sorted(d)})")
-    for s in ('train', 'test'):
-        if len(d[f'Z_{s}']) != len(d[f'y_{s}']): raise ValueError(f"{path}: Z_{s} and y_{s} differ in length")
-    return d
+__all__ = ['SIMILAR_PAIRS', 'OP_TYPES', 'tsne_2d', 'subsample', 'latent_tsne', 'knn_indices', 'knn_smoothness', 'knn_regression',
+           'latent_smoothness', 'plot_latent_grid', 'tsne_run', 'tsne_cli', 'pairings', 'op_distances',
+           'similar_ops_test', 'embedding_tables', 'plot_embedding', 'plot_distances', 'load_tsne']
 
 # %% ../nbs/08_latent.ipynb #197f6eb3
 def tsne_2d(Z:np.ndarray, # [N, d] points
@@ -159,11 +137,6 @@ def plot_latent_grid(maps:dict, # {row label: {epoch: t-SNE result of `latent_ts
     return fig
 
 # %% ../nbs/08_latent.ipynb #6faf8e2d
-def _run_config(run_dir)->dict:
-    p = Path(run_dir) / 'config.json'
-    try: return json.loads(p.read_text()) if p.exists() else {}
-    except json.JSONDecodeError as e: raise ValueError(f"{p}: not valid JSON ({e})")
-
 def tsne_run(run_dir, # a training run directory with `latent_epoch{E}.npz` files
              epochs:list[int]|None=None, # which dumps (default: all)
              max_points:int|None=None, # subsample train and test points (None: all)
@@ -174,15 +147,14 @@ def tsne_run(run_dir, # a training run directory with `latent_epoch{E}.npz` file
              write:bool=True # write tsne.npz, tsne.json, tsne.png
             )->dict:
     "t-SNE maps and smoothness of a run's latent dumps, written next to the run with provenance."
-    from opemb_nb.metrics import _find
     fs = latent_files(run_dir)
     if not fs: raise FileNotFoundError(f"{run_dir}: no latent_epoch*.npz files")
     if epochs:
         missing = [e for e in epochs if e not in fs]
         if missing: raise ValueError(f"{run_dir}: no latent dump for epoch(s) {missing}; available: {list(fs)}")
         fs = {e: fs[e] for e in epochs}
-    cfg = _run_config(run_dir)
-    name = _find(cfg, 'model', 'name') or Path(run_dir).name
+    meta = run_meta(run_dir)
+    name = meta['model'] or Path(run_dir).name
     maps, smooth, arrays = {}, {}, {}
     t0 = time.perf_counter()
     for e, f in fs.items():
@@ -196,7 +168,7 @@ def tsne_run(run_dir, # a training run directory with `latent_epoch{E}.npz` file
         atomic_savez(out / 'tsne.npz', **arrays)
         meta = dict(smoothness={str(e): v for e, v in smooth.items()}, max_points=max_points, seed=seed, k=k,
                     seconds=round(time.perf_counter() - t0, 1),
-                    provenance=provenance(name, _find(cfg, 'epochs_done', 'epoch', 'epochs'), scale or _find(cfg, 'scale'), 'cpu',
+                    provenance=provenance(name, meta['epochs'], scale or meta['scale'], 'cpu',
                                           run_dir=str(run_dir), tsne='openTSNE perplexity 30, 1000 iterations, random init'))
         atomic_write_json(out / 'tsne.json', meta)
         import io, matplotlib

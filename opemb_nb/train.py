@@ -14,9 +14,10 @@ from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, ato
 from .data import load_enas6
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'default_iterations', 'Split', 'run_data', 'seed_everything', 'rng_state',
-           'set_rng_state', 'train_epoch', 'latent_means', 'save_latents', 'TrainingError', 'TrainingDiverged',
-           'read_log', 'train', 'load_run', 'train_cli']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'LATENT_KEYS', 'default_iterations', 'Split', 'run_data', 'seed_everything',
+           'rng_state', 'set_rng_state', 'train_epoch', 'latent_means', 'save_latents', 'TrainingError',
+           'TrainingDiverged', 'read_log', 'read_config', 'train', 'latent_files', 'latest_latent', 'load_latent',
+           'config_meta', 'run_meta', 'load_run', 'train_cli']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
@@ -132,6 +133,16 @@ def read_log(run_dir # a run directory
     with open(Path(run_dir) / 'log.csv') as f:
         return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
+def read_config(run_dir # a run directory
+               )->dict|None:
+    "The `config.json` of a run as a dict, None when there is none; a clear ValueError when it is not valid JSON."
+    p = Path(run_dir) / 'config.json'
+    try: cfg = json.loads(p.read_text())
+    except FileNotFoundError: return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not valid JSON ({e})")
+    if not isinstance(cfg, dict): raise ValueError(f"{p}: not a JSON object")
+    return cfg
+
 def _latent_name(t, T, epoch): return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
 
 # %% ../nbs/06_train.ipynb #80180d15
@@ -140,9 +151,9 @@ def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size,
                 iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr, beta=beta)
 
 def _read_config(out):
-    try: return json.loads((out / 'config.json').read_text())
-    except FileNotFoundError: return None
-    except (json.JSONDecodeError, OSError) as e: raise TrainingError(f"{out / 'config.json'}: unreadable ({e}); use overwrite=True (--overwrite) to start again")
+    try: return read_config(out)
+    except ValueError as e: raise TrainingError(f"{e}; use overwrite=True (--overwrite) to start again")
+    except OSError as e: raise TrainingError(f"{out / 'config.json'}: unreadable ({e}); use overwrite=True (--overwrite) to start again")
 
 def _summary(out, cfg, rows, skipped):
     T, E = cfg['settings']['iterations'], cfg['settings']['epochs']
@@ -282,23 +293,78 @@ def _npy(a):
     buf = io.BytesIO(); np.save(buf, a); return buf.getvalue()
 
 # %% ../nbs/06_train.ipynb #b5fc1827
-def _latest_latent(out:Path):
-    best = None
-    for f in out.glob('latent_*.npz'):
-        m = re.fullmatch(r'latent_(?:iter(\d+)_)?epoch(\d+)\.npz', f.name)
-        if not m: continue
-        key = (int(m[1]) if m[1] else 10**9, int(m[2]))
-        if best is None or key > best[0]: best = (key, f)
-    if best is None: return None
-    with np.load(best[1]) as z: d = {k: z[k] for k in z.files}
-    d['epoch'], d['path'] = best[0][1], str(best[1])
+LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')  # the arrays of a latent dump
+_LATENT_RE = re.compile(r'latent_(?:iter(\d+)_)?epoch(\d+)\.npz')
+
+def _run_dir(run_dir)->Path:
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir(): raise FileNotFoundError(f"{run_dir}: run directory not found")
+    return run_dir
+
+def _latents(run_dir)->dict:
+    "{(iteration, epoch): path} of every latent dump of a run; iteration is None for the final iteration's."
+    return {(int(m[1]) if m[1] else None, int(m[2])): p for p in _run_dir(run_dir).iterdir() if (m := _LATENT_RE.fullmatch(p.name))}
+
+def latent_files(run_dir # a training run directory
+                )->dict[int, Path]: # epoch -> file, sorted by epoch
+    "The final iteration's `latent_epoch{E}.npz` files of a run."
+    return dict(sorted((e, p) for (t, e), p in _latents(run_dir).items() if t is None))
+
+def latest_latent(run_dir # a training run directory
+                 )->tuple[Path, int]: # the latest latent_epoch{E}.npz and E
+    "The latent dump of the latest epoch of a run."
+    fs = latent_files(run_dir)
+    if not fs: raise FileNotFoundError(f"{run_dir}: no latent_epoch<E>.npz (train the model first)")
+    e = max(fs)
+    return fs[e], e
+
+def load_latent(path # a `latent_epoch{E}.npz` file
+               )->dict[str, np.ndarray]:
+    "The arrays of a latent dump, checked: the six `LATENT_KEYS`, Z [n, d] with n labels and n indices per split."
+    path = Path(path)
+    try: f = np.load(path)
+    except FileNotFoundError: raise
+    except Exception as e: raise ValueError(f"{path}: not a readable .npz file ({e})")
+    if not hasattr(f, 'files'): raise ValueError(f"{path}: not a .npz archive")
+    with f:
+        missing = [k for k in LATENT_KEYS if k not in f.files]
+        if missing: raise ValueError(f"{path}: missing array(s) {', '.join(missing)} (has {', '.join(sorted(f.files)) or 'none'})")
+        d = {k: f[k] for k in f.files}
+    for s in ('train', 'test'):
+        Z, y, i = d[f'Z_{s}'], d[f'y_{s}'], d[f'idx_{s}']
+        if Z.ndim != 2 or y.shape != (len(Z),) or i.shape != (len(Z),):
+            raise ValueError(f"{path}: Z_{s} {Z.shape}, y_{s} {y.shape} and idx_{s} {i.shape} do not match")
+    if d['Z_train'].shape[1] != d['Z_test'].shape[1]:
+        raise ValueError(f"{path}: Z_train has {d['Z_train'].shape[1]} dimensions, Z_test {d['Z_test'].shape[1]}")
     return d
+
+# %% ../nbs/06_train.ipynb #e5c9ba35
+def config_meta(cfg:dict|None # a run's config (as `train` writes it; flat keys are read too)
+               )->dict:
+    "model, epochs, iterations, scale, subset, seed and status of a run's config; None where unknown."
+    cfg = cfg or {}
+    s, p = [cfg[k] if isinstance(cfg.get(k), dict) else {} for k in ('settings', 'provenance')]
+    def get(k): return next((d[k] for d in (s, cfg, p) if d.get(k) is not None), None)
+    model = cfg['model'] if isinstance(cfg.get('model'), str) else cfg.get('model_name') or p.get('model')
+    return dict(model=model, **{k: get(k) for k in ('epochs', 'iterations', 'scale', 'subset', 'seed')}, status=cfg.get('status'))
+
+def run_meta(run_dir # a training run directory
+            )->dict:
+    "model, epochs, iterations, scale, subset, seed and status of a run, from its config.json (all None without one)."
+    return config_meta(read_config(run_dir))
+
+# %% ../nbs/06_train.ipynb #c2170589
+def _latest_any(out:Path):
+    fs = _latents(out)
+    if not fs: return None
+    t, e = max(fs, key=lambda k: (10**9 if k[0] is None else k[0], k[1]))
+    return dict(load_latent(fs[t, e]), epoch=e, path=str(fs[t, e]))
 
 def load_run(run_dir, # a run directory written by `train`
              device:str='cpu' # where to put the model
             ):
     "(model in eval mode, config dict, latest latent dict or None) of a training run."
-    out = Path(run_dir)
+    out = _run_dir(run_dir)
     cfg = _read_config(out)
     if cfg is None: raise FileNotFoundError(f"{out}: no config.json (not a training run directory)")
     m = make_model(cfg['model'], **cfg['settings']['model_kwargs'])
@@ -306,7 +372,7 @@ def load_run(run_dir, # a run directory written by `train`
     elif (out / 'checkpoint.pt').exists(): sd = torch.load(out / 'checkpoint.pt', map_location='cpu', weights_only=False)['model']
     else: raise FileNotFoundError(f"{out}: neither model.pt nor checkpoint.pt (the run has not finished an epoch)")
     m.load_state_dict(sd)
-    return m.to(device).eval(), cfg, _latest_latent(out)
+    return m.to(device).eval(), cfg, _latest_any(out)
 
 # %% ../nbs/06_train.ipynb #b1971c36
 def _pos_int(s):

@@ -2,7 +2,8 @@
 import json
 import numpy as np
 import pytest
-from opemb_nb.gp import fit_sgp, predictability, rmse_pearson, standardise_acc, predict_run, predict_cli, latest_latent
+from opemb_nb.gp import fit_sgp, predictability, rmse_pearson, standardise_acc, predict_run, predict_cli
+from opemb_nb.train import latest_latent
 
 
 def _smooth(n=900, seed=0):

@@ -59,7 +59,7 @@ def test_prior_samples_match_training_range():
 
 
 def test_evaluate_run_writes_json(tmp_path, monkeypatch):
-    monkeypatch.setattr(M, '_load_run', lambda d, dev: (M.EchoModel(), {'model': 'echo', 'epochs': 2, 'scale': 'test'}, None))
+    monkeypatch.setattr(M, 'load_run', lambda d, dev: (M.EchoModel(), {'model': 'echo', 'epochs': 2, 'scale': 'test'}, None))
     m = M.evaluate_cli([str(tmp_path), '--device', 'cpu', '--n-test', '30', '--decodes', '3', '--n-prior', '20', '--prior-decodes', '2'])
     j = json.loads((tmp_path / 'metrics.json').read_text())
     assert j['recon_acc'] == 1.0 == m['recon_acc']

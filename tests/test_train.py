@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import opemb_nb.core as core
-from opemb_nb.train import TrainingDiverged, TrainingError, load_run, read_log, train, train_cli
+from opemb_nb.train import (TrainingDiverged, TrainingError, load_run, read_log, train, train_cli, latent_files,
+                            latest_latent, load_latent, run_meta)
 
 KW = dict(subset=96, device='cpu', model_kwargs=dict(hs=16, nz=4), quiet=True, save_every=100)
 
@@ -145,3 +146,25 @@ def test_cli_writes_artifacts(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:  # same dir, other settings
         train_cli(['--model', 'graphrnn', '--out', str(out), '--epochs', '3', '--subset', '64', '--quiet'])
     assert e.value.code == 1 and 'other settings' in capsys.readouterr().err
+
+
+def test_reading_a_run_directory(tmp_path):
+    "latent_files / latest_latent / load_latent / run_meta on hand-made files (no training)."
+    def dump(name, n=6, **over):
+        a = dict(Z_train=np.zeros((n, 2)), Z_test=np.zeros((2, 2)), y_train=np.zeros(n), y_test=np.zeros(2),
+                 idx_train=np.arange(n), idx_test=np.arange(2)); a.update(over)
+        core.atomic_savez(tmp_path / name, **a)
+    with pytest.raises(FileNotFoundError, match='no latent_epoch'): latest_latent(tmp_path)
+    for name in ('latent_epoch10.npz', 'latent_epoch2.npz', 'latent_iter1_epoch30.npz', 'xlatent_epoch40.npz'): dump(name)
+    assert list(latent_files(tmp_path)) == [2, 10]
+    assert latest_latent(tmp_path) == (tmp_path / 'latent_epoch10.npz', 10)
+    assert load_latent(tmp_path / 'latent_epoch2.npz')['Z_train'].shape == (6, 2)
+    dump('bad.npz', y_train=np.zeros(5))
+    with pytest.raises(ValueError, match='bad.npz.*do not match'): load_latent(tmp_path / 'bad.npz')
+    with pytest.raises(FileNotFoundError, match='run directory not found'): latent_files(tmp_path / 'nope')
+    assert run_meta(tmp_path) == dict(model=None, epochs=None, iterations=None, scale=None, subset=None, seed=None, status=None)
+    (tmp_path / 'config.json').write_text(json.dumps(dict(model='dvae', settings=dict(epochs=3, iterations=1, subset=64, seed=1),
+                                                          provenance=dict(scale='quick', epochs=3), status='complete')))
+    assert run_meta(tmp_path) == dict(model='dvae', epochs=3, iterations=1, scale='quick', subset=64, seed=1, status='complete')
+    (tmp_path / 'config.json').write_text('{')
+    with pytest.raises(ValueError, match='config.json: not valid JSON'): run_meta(tmp_path)
