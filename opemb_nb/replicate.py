@@ -18,12 +18,12 @@ SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SN
 
 SCALES = {
     'quick': dict(
-        train=dict(subset=2000, epochs=12, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2}, save_every=4),
+        train=dict(subset=1500, epochs=10, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2}, save_every=5),
         evaluate=dict(decodes=20, n_prior=200, prior_decodes=5),
         predict=dict(seeds=3),
-        tsne=dict(max_points=1500),
-        bo_pool=dict(pool=True, rounds=6, batch=20, seeds=3, evaluator='table'),
-        bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='table')),
+        tsne=dict(max_points=1000),
+        bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
+        bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='table', n_grid=2000, maxiter=30)),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
         train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2}, save_every=1),
         evaluate=dict(decodes=2, n_prior=20, prior_decodes=2, n_test=8),

@@ -9,6 +9,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import register_model
 from .data import N_VERTICES, N_TYPES, START_TYPE, END_TYPE
+from .models import GraphVAE
 
 # %% auto #0
 __all__ = ['N_ROWS', 'ROW_SIZE', 'to_seq', 'build_graphs', 'SeqVAE', 'SVAE', 'GraphRNN']
@@ -47,11 +48,9 @@ def build_graphs(type_ids:torch.Tensor, # [B, 7] types of rows 1..7 (row 7's is 
     return types, adj
 
 # %% ../nbs/05_seqvae.ipynb #03d57f3f
-class SeqVAE(nn.Module):
-    "Sequence-encoder VAE base: GRU over the 7 rows, Gaussian posterior, reparameterisation and KL."
+class SeqVAE(GraphVAE):
+    "Sequence-encoder VAE base: GRU over the 7 rows; reparameterisation, KL and loss come from `GraphVAE`."
     name = None
-    op_embedding = None  # no operation embedding in the sequence models
-    eps_scale = 0.01
     def __init__(self, hs:int=501, # hidden size of the GRUs
                  nz:int=56 # latent dimension
                 ):
@@ -62,38 +61,18 @@ class SeqVAE(nn.Module):
         self.fc1, self.fc2 = nn.Linear(hs, nz), nn.Linear(hs, nz)
         self.fc3 = nn.Linear(nz, hs)
 
-    @property
-    def device(self): return self.fc1.weight.device
-
     def encode(self, types, adj):
         "Posterior mean and log-variance, each [B, nz]."
-        return self._encode_seq(to_seq(types, adj))
-
-    def _encode_seq(self, x):
-        _, hn = self.grue(x)
+        _, hn = self.grue(to_seq(types, adj))
         return self.fc1(hn[0]), self.fc2(hn[0])
 
-    def reparameterize(self, mu, logvar):
-        "z = mu + 0.01 eps exp(logvar/2) when training, mu otherwise."
-        if not self.training: return mu
-        return mu + self.eps_scale * torch.randn_like(mu) * torch.exp(0.5 * logvar)
-
-    @staticmethod
-    def kld(mu, logvar):
-        "KL(q || N(0, I)), summed over batch and dimensions."
-        return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-
-    def loss(self, types, adj, beta:float=0.005):
-        "(recon + beta KL, recon, KL), sums over the batch."
+    def recon_loss(self, z, types, adj):
+        "Cross entropy of the 7 rows' types plus BCE of all 7 x 7 edge cells (sums), given z."
         x = to_seq(types, adj)
-        mu, logvar = self._encode_seq(x)
-        z = self.reparameterize(mu, logvar)
         type_logits, edge_logits = self.decoder_logits(z, x)
         target = types[:, 1:].clamp(min=0)
-        recon = F.cross_entropy(type_logits.reshape(-1, N_TYPES), target.reshape(-1), reduction='sum') \
-              + F.binary_cross_entropy_with_logits(edge_logits, x[:, :, N_TYPES:], reduction='sum')
-        kld = self.kld(mu, logvar)
-        return recon + beta * kld, recon, kld
+        return F.cross_entropy(type_logits.reshape(-1, N_TYPES), target.reshape(-1), reduction='sum') \
+             + F.binary_cross_entropy_with_logits(edge_logits, x[:, :, N_TYPES:], reduction='sum')
 
     def decoder_logits(self, z, x): raise NotImplementedError
 

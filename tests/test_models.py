@@ -286,3 +286,43 @@ def test_stochastic_decode_samples_the_model_distribution():
     p_edge = torch.sigmoid(m.add_edge(torch.cat([s0, s1], 1)))[0, 0]
     sel = types[:, 1] == t1
     assert abs(adj[sel, 0, 1].double().mean() - p_edge) < 0.05
+
+
+# ----------------------------------------------------------------------------------------------------------
+# particle decoding (decode_counts): same distribution as n plain decodes, counts add up, few rows when confident
+@pytest.mark.parametrize('name,mode', [('dvae', 'compact'), ('gcn-emb', 'dense')])
+def test_decode_counts_matches_plain_decoding(name, mode):
+    from collections import Counter
+    from opemb_nb.data import graph_key
+    torch.manual_seed(0)
+    m = make_model(name, hs=HS, nz=NZ).double().eval(); m.compute_mode = mode
+    with torch.no_grad():  # a more peaked decoder, so that the top outcomes have sizeable frequencies
+        for lin in (m.add_vertex[2], m.add_edge[2]): lin.weight.mul_(3); lin.bias.mul_(3)
+    n = 20000
+    z = torch.randn(1, NZ, dtype=torch.float64)
+    t, a, c, s = m.decode_counts(z, n, generator=torch.Generator().manual_seed(0))
+    _check_decoded(t, a)
+    assert c.dtype == torch.long and (c > 0).all() and int(c.sum()) == n and (s == 0).all()
+    keys = graph_key(t, a)
+    assert len(torch.unique(keys)) == len(keys), "one row per distinct decoded graph"
+    part = dict(zip(keys.tolist(), c.tolist()))
+    pt, pa = m.decode(z.expand(n, -1), generator=torch.Generator().manual_seed(1))
+    for k, f in Counter(graph_key(pt, pa).tolist()).most_common(10):
+        p = f / n
+        assert abs(part.get(k, 0) - f) < 5 * (2 * n * p * (1 - p)) ** 0.5, (f, part.get(k, 0))
+
+
+@pytest.mark.parametrize('name', ['dvae', 'dvae-emb', 'gcn', 'gcn-emb'])
+def test_decode_counts_sums_and_confident_model(name):
+    from opemb_nb.models import decode_counts
+    torch.manual_seed(0)
+    m = make_model(name, hs=HS, nz=NZ).eval()
+    z = torch.randn(9, NZ)
+    t, a, c, s = decode_counts(m, z, 50, torch.Generator().manual_seed(0), batch_size=60)  # several chunks
+    _check_decoded(t, a)
+    assert torch.equal(torch.bincount(s, weights=c.double(), minlength=9), torch.full((9,), 50., dtype=torch.float64))
+    assert (s[1:] >= s[:-1]).all() and len(c) <= 9 * 50
+    with torch.no_grad():  # confident output layers (as after training): one row per latent point
+        m.add_vertex[2].bias.copy_(30 * F.one_hot(torch.tensor(3), 8)); m.add_edge[2].bias.fill_(-30.)
+    t, a, c, s = m.decode_counts(z, 1000)
+    assert len(c) == 9 and (c == 1000).all() and torch.equal(s, torch.arange(9))

@@ -1,0 +1,54 @@
+"""The replication pipeline end to end at the 'tiny' scale: artifacts, summary, skipping what is current."""
+import json
+import pytest
+from opemb_nb import replicate as R
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp('rep')
+    s = R.replicate('tiny', out, models=['dvae-emb'], device='cpu')
+    return out, s
+
+
+def test_artifacts_and_summary(tiny):
+    out, s = tiny
+    run = out / 'dvae-emb'
+    for f in ('config.json', 'log.csv', 'model.pt', 'metrics.json', 'sgp.json', 'tsne.json', 'bo.json', 'bo_pool.json',
+              'embedding_iter1.npy', 'embedding_iter2.npy'):
+        assert (run / f).exists(), f
+    e = json.loads((out / 'summary.json').read_text())['models']['dvae-emb']
+    for k in ('recon_acc', 'validity', 'uniqueness', 'novelty'):
+        assert 0.0 <= e[k] <= 1.0
+    for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std'):
+        assert e[k] is not None
+    assert e['epochs'] == 2 and e['iterations'] == 2 and e['scale'] == 'tiny' and e['commit']
+    assert e['wall_seconds'] > 0 and e['device'].startswith('cpu')
+
+
+def test_rerun_skips_current_steps(tiny):
+    out, _ = tiny
+    before = json.loads((out / 'ledger.json').read_text())
+    mtimes = {p.name: p.stat().st_mtime_ns for p in (out / 'dvae-emb').glob('*.json') if p.name != 'config.json'}
+    R.replicate('tiny', out, models=['dvae-emb'], device='cpu')
+    assert json.loads((out / 'ledger.json').read_text()) == before
+    assert mtimes == {p.name: p.stat().st_mtime_ns for p in (out / 'dvae-emb').glob('*.json') if p.name != 'config.json'}
+
+
+def test_changed_setting_reruns_only_that_step(tiny, monkeypatch):
+    out, _ = tiny
+    before = json.loads((out / 'ledger.json').read_text())
+    tiny_cfg = {**R.SCALES['tiny'], 'predict': dict(R.SCALES['tiny']['predict'], seeds=1)}
+    monkeypatch.setitem(R.SCALES, 'tiny', tiny_cfg)
+    R.replicate('tiny', out, models=['dvae-emb'], device='cpu', steps=['predict', 'evaluate'])
+    after = json.loads((out / 'ledger.json').read_text())
+    assert after['dvae-emb/predict']['stamp'] != before['dvae-emb/predict']['stamp']
+    assert after['dvae-emb/evaluate'] == before['dvae-emb/evaluate']
+    assert len(json.loads((out / 'dvae-emb' / 'sgp.json').read_text())['rmse']) == 1
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match='scale must be'):
+        R.replicate('huge')
+    with pytest.raises(ValueError, match='unknown model'):
+        R.replicate('tiny', models=['transformer'])
