@@ -26,6 +26,9 @@ p.add_argument('--n-test', type=int, default=None, help='only the first N test g
 p.add_argument('--method', default='counts', choices=['counts', 'plain', 'both'])
 p.add_argument('--prior', action='store_true', help='also time validity (1,000 points x 10 decodes)')
 p.add_argument('--threads', type=int, default=None, help='torch CPU threads')
+p.add_argument('--sharpen', type=float, default=None,
+               help='multiply the decoder output logits (add_vertex, add_edge) by this factor: a synthetic stand-in for '
+                    'the confident decoder of a fully trained model (labelled in the output)')
 a = p.parse_args()
 if a.threads: torch.set_num_threads(a.threads)
 dev = a.device or default_device()
@@ -37,6 +40,9 @@ else:
     if a.model not in model_names(): raise SystemExit(f"model {a.model!r} is not registered (known: {model_names()})")
     torch.manual_seed(0); model = make_model(a.model, hs=a.hs)
 model = model.to(dev).eval()
+if a.sharpen:
+    with torch.no_grad():
+        for lin in (model.add_vertex[-1], model.add_edge[-1]): lin.weight.mul_(a.sharpen); lin.bias.mul_(a.sharpen)
 te = load_enas6('test'); T, A = te.types, te.adj
 if a.n_test: T, A = T[:a.n_test], A[:a.n_test]
 bs = a.batch_size or default_batch_size(dev)
@@ -55,8 +61,11 @@ def recon_plain(model, types, adj, decodes, seed=0, batch_size=4096):
 def sync():
     if torch.device(dev).type == 'cuda': torch.cuda.synchronize()
 
-out = dict(model=a.model, hs=a.hs, run=a.run, device=device_name(dev), threads=torch.get_num_threads(), batch_size=bs,
-           n_test=len(T), decodes=a.decodes)
+out = dict(model=a.model, hs=a.hs, run=a.run, sharpen=a.sharpen, device=device_name(dev), threads=torch.get_num_threads(),
+           batch_size=bs, n_test=len(T), decodes=a.decodes)
+if hasattr(model, 'decode_counts'):  # distinct decodes per test graph (what particle decoding pays for), on <= 100 graphs
+    from opemb_nb.models import decode_counts
+    with seeded(0, dev) as g: out['rows_per_graph'] = round(len(decode_counts(model, encode_mu(model, T[:100], A[:100]), a.decodes, g, bs)[2]) / len(T[:100]), 2)
 for method in (['counts', 'plain'] if a.method == 'both' else [a.method]):
     f = recon_accuracy if method == 'counts' else recon_plain
     f(model, T[:20], A[:20], decodes=2, batch_size=bs)           # warm-up
