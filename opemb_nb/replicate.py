@@ -18,7 +18,7 @@ SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SN
 
 SCALES = {
     'quick': dict(
-        train=dict(subset=1500, epochs=10, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2}, save_every=5),
+        train=dict(subset=2000, epochs=20, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2}, save_every=10),
         evaluate=dict(decodes=20, n_prior=200, prior_decodes=5),
         predict=dict(seeds=3),
         tsne=dict(max_points=1000),
