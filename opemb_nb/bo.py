@@ -225,14 +225,10 @@ def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
         T, A = model.decode(zz, stochastic=True, **({'generator': generator} if generator is not None else {}))
         T, A = T.cpu(), A.cpu()
         ok = is_valid_enas(T, A, n_vertices=8).reshape(n, attempts)
-        keys = graph_key(T.clamp(min=-1), A).reshape(n, attempts)
         for p in range(n):
             v = ok[p].nonzero().flatten()
             if len(v) == 0: out.append(None); continue
-            if choice == 'first': j = int(v[0])
-            else:
-                ks = keys[p, v].tolist(); c = Counter(ks); top = max(c.values())
-                j = int(v[next(t for t, k in enumerate(ks) if c[k] == top)])
+            j = int(v[0])  # choice == 'first'
             out.append(from_dense(T[p * attempts + j][None], A[p * attempts + j][None])[0])
     return out
 
@@ -540,8 +536,11 @@ def plot_bo(results:dict, path=None):
                 m, s = _curve(rows)
                 ax.plot(x, m, ls='--', marker='x', label=f"{name}: random points of the box")
     from matplotlib.ticker import MaxNLocator
+    scored = any(r['best_so_far'] is not None for res in results.values() for run in res['runs'] for r in run['rounds'])
     for ax, t in zip(axs, ('best accuracy so far', 'mean accuracy of the batch')):
         ax.set_xlabel('BO round'); ax.set_title(t, fontsize=9); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if not scored: ax.text(0.5, 0.5, 'no decoded architecture could be scored\nby the evaluator (e.g. none is in the table)',
+                               ha='center', va='center', transform=ax.transAxes, fontsize=8, color='grey')
     axs[0].legend(fontsize=7); plt.tight_layout()
     if path: fig.savefig(path, dpi=120)
     return fig

@@ -23,7 +23,7 @@ SCALES = {
         predict=dict(seeds=3),
         tsne=dict(max_points=1000),
         bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
-        bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='table', n_grid=2000, maxiter=30)),
+        bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000, maxiter=30)),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
         train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2}, save_every=1),
         evaluate=dict(decodes=2, n_prior=20, prior_decodes=2, n_test=8),
@@ -37,7 +37,7 @@ SCALES = {
         predict=dict(seeds=10),
         tsne=dict(max_points=None),
         bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table'),
-        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='table')),
+        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate')),
 }
 
 # %% ../nbs/13_replicate.ipynb #ae929599
