@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_gp.ipynb #65777323
 from __future__ import annotations
-import argparse, contextlib, json, math, sys, time
+import argparse, contextlib, inspect, json, math, sys, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -211,8 +211,10 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
     res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'], seeds=range(1, seeds + 1), verbose=verbose, **fit_kw)
     meta = run_meta(run_dir)
     res['latent_file'] = path.name; res['latent_epoch'] = epoch
-    fit = dict(n_inducing=500, epochs=4, batch_size=1000, lr=0.03, ngd_lr=0.1, dtype='float64')
-    fit.update({k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v) for k, v in fit_kw.items()})
+    fit = {k: q.default for k, q in inspect.signature(fit_sgp).parameters.items()  # the fit's settings: defaults, overridden
+           if q.default is not inspect.Parameter.empty and k not in ('seed', 'verbose', 'device', 'threads')}
+    fit.update(fit_kw)
+    fit = {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v) for k, v in fit.items()}
     res['fit'] = fit
     res['provenance'] = provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch, meta['scale'],
                                    fit_kw.get('device', 'cpu'), latent_epoch=epoch)
