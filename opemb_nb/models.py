@@ -66,6 +66,7 @@ def check_graphs(types, # [B, 8] vertex types (Long)
         raise ValueError(f"{where}: types must be a Long tensor [B, {n}], got {getattr(types, 'dtype', type(types).__name__)} {tuple(getattr(types, 'shape', ()))}")
     if not isinstance(adj, torch.Tensor) or tuple(adj.shape) != (types.shape[0], n, n) or adj.dtype != torch.bool:
         raise ValueError(f"{where}: adj must be a Bool tensor [{types.shape[0]}, {n}, {n}], got {getattr(adj, 'dtype', type(adj).__name__)} {tuple(getattr(adj, 'shape', ()))}")
+    if torch.compiler.is_compiling(): return  # inside a compiled training step: the values were checked on loading
     if types.device.type == 'cpu' and types.numel() and (types.min() < 0 or types.max() >= N_TYPES):
         raise ValueError(f"{where}: types must lie in 0..{N_TYPES-1} (full {n}-vertex graphs), got {types.min().item()}..{types.max().item()}")
     if adj.device.type == 'cpu' and adj.numel() and adj.tril().any():

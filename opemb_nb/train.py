@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #65612fbe
 from __future__ import annotations
-import argparse, csv, io, json, math, random, re, sys, time
+import argparse, csv, io, json, math, random, re, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -14,10 +14,10 @@ from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, ato
 from .data import load_enas6
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'LATENT_KEYS', 'default_iterations', 'Split', 'run_data', 'seed_everything',
-           'rng_state', 'set_rng_state', 'train_epoch', 'latent_means', 'save_latents', 'TrainingError',
-           'TrainingDiverged', 'read_log', 'read_config', 'train', 'latent_files', 'latest_latent', 'load_latent',
-           'config_meta', 'run_meta', 'load_run', 'train_cli']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'COMPILE_BACKENDS', 'LATENT_KEYS', 'default_iterations', 'Split', 'run_data',
+           'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'CompiledLoss', 'latent_means',
+           'save_latents', 'TrainingError', 'TrainingDiverged', 'read_log', 'read_config', 'train', 'latent_files',
+           'latest_latent', 'load_latent', 'config_meta', 'run_meta', 'load_run', 'train_cli']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
@@ -76,7 +76,8 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
                 batch_size:int=32, # graphs per batch
                 beta:float=0.005, # weight of the KL term
                 on_batch=None, # called as `on_batch(batch_index, model)` after every step (tests, hooks)
-                pbar=None # an optional tqdm bar updated per batch
+                pbar=None, # an optional tqdm bar updated per batch
+                loss_fn=None # the loss of full batches, e.g. a `CompiledLoss`; None = `model.loss`
                )->list[float]: # summed loss, recon, kl over the epoch
     "Train `model` for one epoch over `data` in the given order."
     model.train()
@@ -84,14 +85,53 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
     tot = torch.zeros(3, dtype=torch.float64, device=data.types.device)
     for b, s in enumerate(range(0, len(order), batch_size)):
         idx = order[s:s + batch_size]
-        opt.zero_grad(set_to_none=True)
-        loss, recon, kld = model.loss(data.types[idx], data.adj[idx], beta)
-        loss.backward()
-        opt.step()
+        fn = loss_fn if loss_fn is not None and len(idx) == batch_size else model.loss
+        loss, recon, kld = _step(fn, model, opt, data.types[idx], data.adj[idx], beta)
         tot += torch.stack([loss.detach(), recon.detach(), kld.detach()]).double()
         if on_batch is not None: on_batch(b, model)
         if pbar is not None: pbar.update(1)
     return tot.tolist()
+
+def _step(fn, model, opt, types, adj, beta):
+    "One optimiser step on one batch; a `CompiledLoss` that fails on its first step is retried eagerly."
+    try:
+        opt.zero_grad(set_to_none=True)
+        loss, recon, kld = fn(types, adj, beta)
+        loss.backward()
+    except Exception as e:
+        if not isinstance(fn, CompiledLoss) or fn.ok or fn.error is not None: raise  # only a first compiled step falls back
+        fn.fail(e)  # compiling failed: from now on (and for this batch) the eager loss
+        opt.zero_grad(set_to_none=True)
+        loss, recon, kld = model.loss(types, adj, beta)
+        loss.backward()
+    if isinstance(fn, CompiledLoss): fn.ok = fn.error is None
+    opt.step()
+    return loss, recon, kld
+
+# %% ../nbs/06_train.ipynb #ff02c9bd
+COMPILE_BACKENDS = ('inductor', 'cudagraphs', 'aot_eager', 'eager')  # torch.compile backends `train` accepts
+
+class CompiledLoss:
+    "`model.loss` through `torch.compile`, with CUDA graphs on a GPU; falls back to the eager loss if compiling fails."
+    def __init__(self, model, # a graph VAE
+                 backend:str='inductor', # torch.compile backend (`COMPILE_BACKENDS`)
+                 mode:str|None=None # torch.compile mode; None = 'reduce-overhead' for inductor on a GPU
+                ):
+        if backend not in COMPILE_BACKENDS: raise ValueError(f"compile backend must be one of {', '.join(COMPILE_BACKENDS)}, got {backend!r}")
+        cuda = next(model.parameters()).device.type == 'cuda'
+        self.model, self.backend, self.error, self.ok = model, backend, None, False
+        self.mode = mode if mode is not None else ('reduce-overhead' if backend == 'inductor' and cuda else None)
+        self.fn = torch.compile(model.loss, backend=backend, mode=self.mode, dynamic=False)
+    def __call__(self, types, adj, beta=0.005):
+        return (self.fn if self.error is None else self.model.loss)(types, adj, beta)
+    def fail(self, e:Exception):
+        "Give up compiling: keep the reason, warn, and use the eager loss from now on."
+        self.error = f"{type(e).__name__}: {' '.join(str(e).split())}"[:500]
+        warnings.warn(f"torch.compile(backend={self.backend!r}) failed, training goes on eagerly: {self.error}")
+    @property
+    def status(self)->dict:
+        "What ran: backend, mode, and the error that made it fall back (None if compiled)."
+        return dict(backend=self.backend, mode=self.mode, compiled=self.ok and self.error is None, error=self.error)
 
 # %% ../nbs/06_train.ipynb #f8d3e8ec
 @torch.no_grad()
@@ -193,12 +233,14 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
           quiet:bool=False, # no progress bars
           overwrite:bool=False, # delete an existing run in `out_dir` first
           scale:str|None=None, # provenance label; None = 'paper' for paper settings, else 'quick'
-          on_batch=None # hook `on_batch(batch_index, model)` after every optimiser step
+          on_batch=None, # hook `on_batch(batch_index, model)` after every optimiser step
+          compile:str|None=None # torch.compile backend of the training step (`COMPILE_BACKENDS`; 'inductor' = CUDA graphs on a GPU); None = eager
          )->dict: # summary: out_dir, model, status, skipped, epochs, iterations, n_train, n_test, device, final, seconds, latent
     "Train a registered graph VAE as the paper did, resumably; returns a summary of the run."
     if model not in model_names(): raise ValueError(f"unknown model {model!r}; known: {', '.join(model_names())}")
     for k, v in dict(epochs=epochs, save_every=save_every, checkpoint_every=checkpoint_every, batch_size=batch_size).items():
         if not (isinstance(v, int) and v >= 1): raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    if compile is not None and compile not in COMPILE_BACKENDS: raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, got {compile!r}")
     T = default_iterations(model) if iterations is None else iterations
     if not (isinstance(T, int) and T >= 1): raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     device = device or default_device()
@@ -251,6 +293,8 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
             m = _new_model(model, model_kwargs, device, emb)
             opt, sched = _optim(m, lr)
             order, e0 = list(range(len(tr))), 0
+        loss_fn = CompiledLoss(m, compile) if compile else None
+        cfg['compile'] = None if loss_fn is None else loss_fn.status
         nb = math.ceil(len(tr) / batch_size)
         ebar = tqdm(total=epochs, initial=e0, desc=f"{model} {t}/{T}" if T > 1 else model, disable=quiet, unit='epoch')
         bbar = tqdm(total=nb, leave=False, disable=quiet, unit='batch')
@@ -259,7 +303,9 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                 random.shuffle(order)
                 bbar.reset(total=nb)
                 lr_now, tic = opt.param_groups[0]['lr'], time.perf_counter()
-                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar)
+                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar, loss_fn)
+                if loss_fn is not None and cfg['compile'] != loss_fn.status:  # record what ran (compiled, or why not)
+                    cfg['compile'] = loss_fn.status; atomic_write_json(out / 'config.json', cfg)
                 if not all(map(math.isfinite, (loss, recon, kl))):
                     last = f"iteration {rows[-1]['iteration']}, epoch {rows[-1]['epoch']}" if rows else "none: no epoch finished"
                     cfg['status'] = 'diverged'; atomic_write_json(out / 'config.json', cfg)
@@ -398,12 +444,14 @@ def train_cli(argv:list[str]|None=None # arguments after `opemb train`
     p.add_argument('--nz', type=_pos_int, default=None, help='latent size (default: the paper\'s 56)')
     p.add_argument('--save-every', type=_pos_int, default=100, help='save latent means every K epochs (default 100)')
     p.add_argument('--checkpoint-every', type=_pos_int, default=1, help='resumable checkpoint every C epochs (default 1: a kill loses at most the epoch in progress)')
+    p.add_argument('--compile', choices=COMPILE_BACKENDS, default=None, help="torch.compile the training step with this backend ('inductor': CUDA graphs on a GPU); default: eager")
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     a = p.parse_args(argv)
     kw = {k: v for k, v in dict(hs=a.hs, nz=a.nz).items() if v is not None}
     try:
         s = train(a.model, a.out, epochs=a.epochs, iterations=a.iterations, subset=a.subset, device=a.device, seed=a.seed,
-                  resume=a.resume, save_every=a.save_every, checkpoint_every=a.checkpoint_every, model_kwargs=kw, quiet=a.quiet, overwrite=a.overwrite)
+                  resume=a.resume, save_every=a.save_every, checkpoint_every=a.checkpoint_every, model_kwargs=kw, quiet=a.quiet, overwrite=a.overwrite,
+                  compile=a.compile)
     except (TrainingError, ValueError) as e:
         print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(1)
     f = s['final']

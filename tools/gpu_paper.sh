@@ -2,14 +2,47 @@
 # Paper-scale pipeline of some models on the GPU machine (device tool), bringing back only small artifacts.
 # Here:   bash tools/gpu_wheels.sh            (once per session)
 # There:  bash tools/gpu_paper.sh MODEL [MODEL ...]   with carry=[".whl"], e.g. via the device tool's run:
-#         command: "bash tools/gpu_paper.sh dvae svae", timeout_s 590
-# Writes $OUT/paper-<models>.tar.gz (results/paper/<model>/ without checkpoints) and $OUT/log.txt.
+#         command: "bash tools/gpu_paper.sh dvae svae", timeout_s 600
+# DEVICE=cpu runs it here as a dry run. Stages (env STAGES, default "smoke bench paper"), all inside one command of at most DEADLINE seconds (default 570):
+#   smoke  the tiny-scale pipeline of the models on cuda (seconds; catches CUDA-only errors before the long run)
+#   bench  benchmarks/train_speed.py on cuda, eager and compiled (CUDA graphs), paper sizes, 50 batches each
+#   paper  opemb replicate --scale paper --device cuda for the models, stopped before the deadline if need be
+# Writes $OUT/log.txt, $OUT/bench.jsonl and $OUT/paper-<models>.tar.gz (results/paper without checkpoints/weights).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+T0=$SECONDS; DEADLINE=${DEADLINE:-570}; STAGES=${STAGES:-smoke bench paper}; DEVICE=${DEVICE:-cuda}
+[ "${SKIP_WHEELS:-0}" = 1 ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH="/tmp/site:$PWD" PYTHONUNBUFFERED=1 MPLBACKEND=Agg
-OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
-nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUT/log.txt"
-python3 -c "import opemb_nb.replicate as r; r.replicate_cli(['--scale', 'paper', '--device', 'cuda', '--out', 'results/paper', '--models', *'$*'.split()])" 2>&1 | tee -a "$OUT/log.txt"
-tar czf "$OUT/paper-$(echo "$*" | tr ' ' '_').tar.gz" --exclude='checkpoint*.pt' --exclude='model.pt' results/paper
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"; LOG="$OUT/log.txt"
+left() { echo $((DEADLINE - (SECONDS - T0))); }
+say() { echo "[$((SECONDS - T0)) s] $*" | tee -a "$LOG"; }
+nvidia-smi --query-gpu=name,memory.total --format=csv | tee -a "$LOG"
+python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" 2>&1 | tee -a "$LOG"
+MODELS="$*"
+replicate() {  # timeout scale out-dir
+  timeout "$1" python3 -c "import sys, opemb_nb.replicate as r; r.replicate_cli(['--scale', sys.argv[1], '--device', '$DEVICE', '--out', sys.argv[2], '--models', *sys.argv[3:]])" "$2" "$3" $MODELS
+}
+for stage in $STAGES; do
+  case $stage in
+    smoke) say "smoke: tiny scale on $DEVICE: $MODELS"
+           replicate $(( $(left) - 30 )) tiny /tmp/tiny >>"$LOG" 2>&1 \
+             || { say "smoke FAILED (see log.txt)"; exit 1; } ;;
+    bench) say "bench: train_speed eager and compiled on $DEVICE: $MODELS"
+           for c in "" "--compile inductor"; do
+             timeout $(( $(left) - 30 )) python3 benchmarks/train_speed.py --models $MODELS --batches 50 --warmup 5 --device $DEVICE --ops --json $c \
+               2>>"$LOG" | tee -a "$OUT/bench.jsonl" | python3 -c "
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l); c = r.get('compile') or {}
+    print(f\"{r['model']:9s} {r['s_per_epoch']:7.2f} s/epoch ({r['s_per_batch']*1e3:.2f} ms/batch) ops/step {r['ops_per_step']} \"
+          f\"{('compile=%s/%s %s' % (c['backend'], c['mode'], 'ok' if c['compiled'] else c['error'])) if c else 'eager'} warm-up {r['warmup_s']:.0f} s\")" | tee -a "$LOG"
+           done ;;
+    paper) say "paper: $MODELS ($(left) s left)"
+           replicate $(( $(left) - 40 )) paper results/paper >>"$LOG" 2>&1
+           say "paper: exit $?"
+           for d in results/paper/*/; do [ -f "$d/log.csv" ] && say "$d: $(tail -1 "$d/log.csv")"; done
+           tar czf "$OUT/paper-$(echo "$MODELS" | tr ' ' '_').tar.gz" --exclude='checkpoint*.pt' --exclude='model.pt' results/paper ;;
+    *) say "unknown stage $stage"; exit 2 ;;
+  esac
+done
 ls -la "$OUT"
