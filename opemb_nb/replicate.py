@@ -32,7 +32,8 @@ SCALES = {
         bo_pool=dict(pool=True, rounds=2, batch=5, seeds=2, evaluator='table', n_init=10),
         bo=dict(rounds=1, batch=3, seeds=1, decode_attempts=5, evaluator='table', n_grid=200, maxiter=5)),
     'paper': dict(
-        train=dict(subset=None, epochs=300, model_kwargs={}, iterations={}, save_every=100, gpu_compile='inductor'),
+        train=dict(subset=None, epochs=300, model_kwargs={}, iterations={}, save_every=100,
+                   gpu_compile=dict.fromkeys(('dvae', 'dvae-emb', 'gcn', 'gcn-emb'), 'inductor')),
         evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
         predict=dict(seeds=10),
         tsne=dict(max_points=None),
@@ -79,7 +80,7 @@ def _train_step(name, run, cfg, device, quiet):
     it = t.pop('iterations').get(name)
     gpu = torch.device(device).type == 'cuda'
     kw = dict(epochs=t['epochs'], iterations=it, subset=t['subset'], device=device, save_every=t['save_every'],
-              model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'], compile=t.get('gpu_compile') if gpu else None)
+              model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'], compile=(t.get('gpu_compile') or {}).get(name) if gpu else None)
     try: return train(name, run, resume=True, **kw)
     except TrainingError as e:
         if 'other settings' not in str(e): raise

@@ -6,6 +6,7 @@
 # DEVICE=cpu runs it here as a dry run. Stages (env STAGES, default "smoke bench paper"), all inside one command of at most DEADLINE seconds (default 570):
 #   smoke  the tiny-scale pipeline of the models on cuda (seconds; catches CUDA-only errors before the long run)
 #   bench  benchmarks/train_speed.py on cuda, eager and compiled (CUDA graphs), paper sizes, 50 batches each
+#   ptrain the models' paper-scale training at once, one process each sharing the GPU (then 'paper' evaluates them)
 #   paper  opemb replicate --scale paper --device cuda for the models, stopped before the deadline if need be
 # Writes $OUT/log.txt, $OUT/bench.jsonl and $OUT/paper-<models>.tar.gz (results/paper without checkpoints/weights).
 set -uo pipefail
@@ -37,6 +38,15 @@ for l in sys.stdin:
     print(f\"{r['model']:9s} {r['s_per_epoch']:7.2f} s/epoch ({r['s_per_batch']*1e3:.2f} ms/batch) ops/step {r['ops_per_step']} \"
           f\"{('compile=%s/%s %s' % (c['backend'], c['mode'], 'ok' if c['compiled'] else c['error'])) if c else 'eager'} warm-up {r['warmup_s']:.0f} s\")" | tee -a "$LOG"
            done ;;
+    ptrain) say "ptrain: paper-scale training of $MODELS at once, one process each ($(left) s left)"
+           pids=""
+           for m in $MODELS; do
+             timeout $(( $(left) - 60 )) python3 -c 'import sys; from opemb_nb.cli import main; main(sys.argv[1:])' train --model $m --out results/paper/$m --device $DEVICE \
+               --save-every 100 --resume --quiet $([ "$DEVICE" = cuda ] && case $m in dvae|dvae-emb|gcn|gcn-emb) echo --compile inductor;; esac) >"$OUT/train-$m.txt" 2>&1 &
+             pids="$pids $!"
+           done
+           for p in $pids; do wait $p; done
+           for m in $MODELS; do say "$m: $(tail -1 "$OUT/train-$m.txt")"; cat "$OUT/train-$m.txt" >>"$LOG"; rm -f "$OUT/train-$m.txt"; done ;;
     paper) say "paper: $MODELS ($(left) s left)"
            replicate $(( $(left) - 40 )) paper results/paper >>"$LOG" 2>&1
            say "paper: exit $?"
