@@ -93,18 +93,18 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
     return tot.tolist()
 
 def _step(fn, model, opt, types, adj, beta):
-    "One optimiser step on one batch; a `CompiledLoss` that fails on its first step is retried eagerly."
+    "One optimiser step on one batch; a step of a `CompiledLoss` that fails is retried eagerly (and it stays eager)."
     try:
         opt.zero_grad(set_to_none=True)
         loss, recon, kld = fn(types, adj, beta)
         loss.backward()
     except Exception as e:
-        if not isinstance(fn, CompiledLoss) or fn.ok or fn.error is not None: raise  # only a first compiled step falls back
+        if not isinstance(fn, CompiledLoss) or fn.error is not None: raise  # an eager failure is a real error
         fn.fail(e)  # compiling failed: from now on (and for this batch) the eager loss
         opt.zero_grad(set_to_none=True)
         loss, recon, kld = model.loss(types, adj, beta)
         loss.backward()
-    if isinstance(fn, CompiledLoss): fn.ok = fn.error is None
+    if isinstance(fn, CompiledLoss) and fn.error is None: fn.ok = True
     opt.step()
     return loss, recon, kld
 
