@@ -12,7 +12,7 @@ import torch
 # %% auto #0
 __all__ = ['PAPER_NAMES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save', 'atomic_savez',
            'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
-           'register_model', 'model_names', 'make_model']
+           'register_model', 'model_names', 'make_model', 'parallel_map', 'default_workers']
 
 # %% ../nbs/00_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -147,3 +147,24 @@ def make_model(name:str, # a registered model name (see `model_names()`)
     _load_models()
     if name not in MODEL_REGISTRY: raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_REGISTRY)}")
     return MODEL_REGISTRY[name](**kwargs)
+
+# %% ../nbs/00_core.ipynb #8fc644c2
+def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial` of one)
+                 items, # its arguments
+                 workers:int|None=1 # processes; 1 (or None) = a loop in this process
+                )->list:
+    "`[fn(x) for x in items]`, in up to `workers` spawned processes (one torch thread each); results in order."
+    items = list(items)
+    if workers is not None and int(workers) < 1: raise ValueError(f"workers must be >= 1, got {workers!r}")
+    w = min(int(workers or 1), len(items))
+    if w <= 1: return [fn(x) for x in items]
+    import concurrent.futures as cf, multiprocessing as mp
+    with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
+        return list(ex.map(fn, items))
+
+def default_workers(n:int # independent tasks
+                   )->int:
+    "Processes for `n` independent single-threaded tasks on this machine: min(n, usable cores)."
+    try: cores = len(os.sched_getaffinity(0))
+    except AttributeError: cores = os.cpu_count() or 1
+    return max(1, min(n, cores))

@@ -4,13 +4,13 @@
 
 # %% ../nbs/09_gp.ipynb #65777323
 from __future__ import annotations
-import argparse, contextlib, inspect, json, math, sys, time
+import argparse, contextlib, functools, inspect, json, math, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 import gpytorch
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES
+from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map
 from .train import latest_latent, load_latent, run_meta
 
 # %% auto #0
@@ -123,7 +123,9 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
     Xt = torch.as_tensor(X, dtype=dtype, device=device); yt = torch.as_tensor(y, dtype=dtype, device=device)
     n = len(Xt); M = min(n_inducing, n)
     t0 = time.perf_counter()
-    with cpu_fit_settings(threads if device.type == 'cpu' else None):
+    cuda = [device] if device.type == 'cuda' else []
+    with cpu_fit_settings(threads if device.type == 'cpu' else None), torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(int(seed))  # gpytorch draws from the global generator too (the variational mean's jitter)
         Z = Xt[torch.randperm(n, generator=g)[:M].to(device)].clone()
         model = SVGP(Z).to(device=device, dtype=dtype)
         lik = gpytorch.likelihoods.GaussianLikelihood().to(device=device, dtype=dtype)
@@ -180,6 +182,7 @@ def predictability(Z_train, # [n, d] training latent means
                    y_test_acc, # [m] their raw accuracies
                    seeds=range(1, 11), # one GP fit per seed (the reference: 1..10)
                    verbose:bool=False, # print one line per seed
+                   workers:int=1, # processes fitting seeds side by side (1 = one after the other, here)
                    **fit_kw # passed to `fit_sgp` (n_inducing, epochs, device, ...)
                   )->dict:
     "Table 2 for one latent space: SGP test RMSE (standardised -acc) and Pearson r, mean and std over seeds."
@@ -188,27 +191,34 @@ def predictability(Z_train, # [n, d] training latent means
     if Z_train.shape[1] != Z_test.shape[1]: raise ValueError(f"Z_train has {Z_train.shape[1]} dimensions, Z_test {Z_test.shape[1]}")
     ytr, yte, (m, s) = standardise_acc(y_train_acc, y_test_acc)
     out = dict(seeds=[], rmse=[], pearson=[], seconds=[], noise=[])
-    for sd in seeds:
-        post = fit_sgp(Z_train, ytr, seed=sd, **fit_kw)
-        rmse, r = rmse_pearson(post.predict(Z_test), yte)
-        for k, v in zip(('seeds', 'rmse', 'pearson', 'seconds', 'noise'), (int(sd), rmse, r, post.info['seconds'], post.noise)): out[k].append(v)
-        if verbose: print(f"seed {sd}: RMSE {rmse:.4f}, r {r:.4f} ({post.info['seconds']:.1f} s)")
+    fit = functools.partial(_fit_seed, Z_train=Z_train, y_train=ytr, Z_test=Z_test, y_test=yte, fit_kw=fit_kw)
+    for sd, rmse, r, sec, noise in parallel_map(fit, seeds, workers):
+        for k, v in zip(('seeds', 'rmse', 'pearson', 'seconds', 'noise'), (sd, rmse, r, sec, noise)): out[k].append(v)
+        if verbose: print(f"seed {sd}: RMSE {rmse:.4f}, r {r:.4f} ({sec:.1f} s)")
     res = dict(rmse_mean=float(np.mean(out['rmse'])), rmse_std=float(np.std(out['rmse'])),
                pearson_mean=float(np.mean(out['pearson'])), pearson_std=float(np.std(out['pearson'])))
     res.update(out); res.update(n_train=len(Z_train), n_test=len(Z_test), y_mean=m, y_std=s)
     return res
+
+def _fit_seed(seed, Z_train, y_train, Z_test, y_test, fit_kw)->tuple:
+    "(seed, test RMSE, Pearson r, seconds, noise) of one SGP fit (a worker's task)."
+    post = fit_sgp(Z_train, y_train, seed=seed, **fit_kw)
+    rmse, r = rmse_pearson(post.predict(Z_test), y_test)
+    return int(seed), rmse, r, post.info['seconds'], post.noise
 
 # %% ../nbs/09_gp.ipynb #425214db
 def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
                 seeds:int=10, # number of seeds (1..seeds)
                 out:str='sgp.json', # output file name inside run_dir
                 verbose:bool=False, # print one line per seed
+                workers:int=1, # processes fitting seeds side by side
                 **fit_kw # passed to `fit_sgp`
                )->dict:
     "Table 2 for a run: fit the SGP on its latest latent means for each seed and write DIR/sgp.json."
     path, epoch = latest_latent(run_dir)
     d = load_latent(path)
-    res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'], seeds=range(1, seeds + 1), verbose=verbose, **fit_kw)
+    res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'], seeds=range(1, seeds + 1), verbose=verbose,
+                         workers=workers, **fit_kw)
     meta = run_meta(run_dir)
     res['latent_file'] = path.name; res['latent_epoch'] = epoch
     fit = {k: q.default for k, q in inspect.signature(fit_sgp).parameters.items()  # the fit's settings: defaults, overridden
@@ -231,10 +241,12 @@ def predict_cli(argv=None # command-line arguments after `opemb predict`
     p.add_argument('--inducing', type=int, default=500, help='inducing points')
     p.add_argument('--epochs', type=int, default=4, help='SGP training epochs')
     p.add_argument('--device', default=None, help='cpu or cuda (default: cpu)')
+    p.add_argument('--workers', type=int, default=1, help='processes fitting seeds side by side (default 1)')
     p.add_argument('--json', action='store_true', help='print the result as JSON')
     a = p.parse_args(argv)
     try:
-        res = predict_run(a.dir, seeds=a.seeds, n_inducing=a.inducing, epochs=a.epochs, device=a.device, verbose=not a.json)
+        res = predict_run(a.dir, seeds=a.seeds, n_inducing=a.inducing, epochs=a.epochs, device=a.device, verbose=not a.json,
+                          workers=a.workers)
     except (FileNotFoundError, ValueError) as e:
         print(f"opemb predict: error: {e}", file=sys.stderr); raise SystemExit(2)
     if a.json: print(json.dumps({k: res[k] for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')}))

@@ -64,3 +64,17 @@ def test_predict_errors_are_clear(tmp_path, capsys):
     assert 'no latent_epoch' in capsys.readouterr().err
     np.savez(tmp_path / 'latent_epoch1.npz', Z_train=np.zeros((3, 2)))
     with pytest.raises(ValueError, match='missing array'): predict_run(tmp_path, seeds=1)
+
+
+def test_parallel_seeds_equal_sequential():
+    "Seeds fitted in spawned worker processes give the same numbers as one after the other."
+    import torch
+    X, y = _smooth(500)
+    acc = 0.7 + 0.01 * y
+    kw = dict(seeds=[1, 2, 3], n_inducing=20, epochs=3, batch_size=250)
+    old = torch.get_num_threads(); torch.set_num_threads(1)  # the workers' setting, so the arithmetic is the same
+    try: seq = predictability(X[:400], acc[:400], X[400:], acc[400:], **kw)
+    finally: torch.set_num_threads(old)
+    par = predictability(X[:400], acc[:400], X[400:], acc[400:], workers=2, **kw)
+    assert par['seeds'] == [1, 2, 3]
+    assert par['rmse'] == seq['rmse'] and par['pearson'] == seq['pearson'] and par['noise'] == seq['noise']
