@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_bo.ipynb #3b857c6c
 from __future__ import annotations
-import argparse, json, math, sys, time
+import argparse, functools, json, math, pickle, sys, time
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,7 @@ import torch
 import gpytorch
 from scipy.optimize import minimize
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact
+from .core import atomic_write_json, provenance, find_artifact, parallel_map
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
 from .gp import GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings, median_lengthscale, rmse_pearson
 from .train import latest_latent, load_latent, run_meta, load_run
@@ -480,7 +480,8 @@ def bo_run(run_dir, # a training run directory
            device=None, # device of the model (decoding)
            random_baseline:bool=False, # latent search: also score uniform random points of the box each round
            figures:bool=True, # write the figures
-           verbose:bool=False
+           verbose:bool=False,
+           workers:int=1 # processes running seeds side by side (each seed's numbers do not depend on it)
           )->dict:
     "BO for a training run: writes DIR/bo.json (latent search) or DIR/bo_pool.json (pool search) and figures."
     run_dir = Path(run_dir); meta = run_meta(run_dir)
@@ -489,19 +490,25 @@ def bo_run(run_dir, # a training run directory
                       latent_epoch=epoch)
     if pool:
         Z, acc = _pool_latents(run_dir, model)
-        runs = [pool_bo(Z, acc, rounds, batch, n_init, seed=s, verbose=verbose) for s in range(1, seeds + 1)]
+        runs = parallel_map(functools.partial(_pool_seed, Z=Z, acc=acc, rounds=rounds, batch=batch, n_init=n_init, verbose=verbose),
+                            range(1, seeds + 1), workers)
         rand = [random_search(acc, n_init + rounds * batch, seed=s) for s in range(1, seeds + 1)]
         res = dict(kind='pool', model=meta['model'], evaluator='table', evaluator_kind='exact', rounds=rounds, batch=batch,
                    n_init=n_init, seeds=seeds, pool_size=len(Z), table_max=float(acc.max()), runs=runs, random=rand, provenance=prov)
         atomic_write_json(run_dir / 'bo_pool.json', res)
         if figures: plot_pool({meta['model'] or run_dir.name: res}, run_dir / 'bo_pool.png')
         return res
-    model = model if model is not None else load_run(run_dir, device or 'cpu')[0]
-    model.eval()
     d = load_latent(lat_path); ev = as_evaluator(evaluator); table = TableEvaluator()
-    runs = [latent_bo(model, d['Z_train'], d['y_train'], ev, rounds, batch, seed=s, attempts=decode_attempts, choice=choice,
-                      unscored=unscored, n_grid=n_grid, maxiter=maxiter, Z_test=d['Z_test'], acc_test=d['y_test'],
-                      gp_kw=gp_kw, table=table, random_baseline=random_baseline, verbose=verbose) for s in range(1, seeds + 1)]
+    if workers == 1 and model is None: model = load_run(run_dir, device or 'cpu')[0]  # else each worker loads it once
+    kw = dict(Z_train=d['Z_train'], acc_train=d['y_train'], evaluator=ev, rounds=rounds, batch=batch, attempts=decode_attempts,
+              choice=choice, unscored=unscored, n_grid=n_grid, maxiter=maxiter, Z_test=d['Z_test'], acc_test=d['y_test'],
+              gp_kw=gp_kw, table=table, random_baseline=random_baseline, verbose=verbose)
+    job = functools.partial(_latent_seed, run_dir=str(run_dir), device=device or 'cpu', model=model, kw=kw)
+    if workers > 1:
+        try: pickle.dumps(job)
+        except Exception as e: raise ValueError(f"bo_run(workers={workers}): the evaluator or model cannot be sent to worker "
+                                                f"processes ({type(e).__name__}: {e}); use workers=1 or a module-level function")
+    runs = parallel_map(job, range(1, seeds + 1), workers)
     res = dict(kind='latent', model=meta['model'], evaluator=ev.name, evaluator_kind=ev.kind, rounds=rounds, batch=batch,
                seeds=seeds, decode_attempts=decode_attempts, choice=choice, unscored=unscored, runs=runs, provenance=prov)
     if isinstance(ev, SurrogateEvaluator): res['surrogate_heldout'] = ev.heldout
@@ -510,6 +517,21 @@ def bo_run(run_dir, # a training run directory
     if figures:
         plot_bo({meta['model'] or run_dir.name: res}, run_dir / 'bo.png'); plot_top(res, run_dir / 'bo_top5.png')
     return res
+
+# %% ../nbs/10_bo.ipynb #ad8e7361
+def _pool_seed(seed, Z, acc, rounds, batch, n_init, verbose)->dict:
+    "One seed of the pool search (a worker's task)."
+    return pool_bo(Z, acc, rounds, batch, n_init, seed=seed, verbose=verbose)
+
+_RUN_MODELS = {}  # (run_dir, device) -> model, loaded once per process
+
+def _latent_seed(seed, run_dir, device, model, kw)->dict:
+    "One seed of the latent search (a worker's task); the run's model is loaded once per process."
+    if model is None:
+        if (run_dir, device) not in _RUN_MODELS: _RUN_MODELS[run_dir, device] = load_run(run_dir, device)[0]
+        model = _RUN_MODELS[run_dir, device]
+    model.eval()
+    return latent_bo(model, seed=seed, **kw)
 
 # %% ../nbs/10_bo.ipynb #f297833d
 def _curve(rows):
@@ -589,14 +611,15 @@ def bo_cli(argv=None # command-line arguments after `opemb bo`
     p.add_argument('--gp-epochs', type=int, default=4, help='SGP epochs per round'); p.add_argument('--inducing', type=int, default=500)
     p.add_argument('--device', default=None, help='device of the model (cpu/cuda)')
     p.add_argument('--random-baseline', action='store_true', help='also decode and score uniform random latent points each round')
+    p.add_argument('--workers', type=int, default=1, help='processes running seeds side by side (default 1)')
     p.add_argument('--json', action='store_true', help='print a JSON summary')
     a = p.parse_args(argv)
-    for k in ('rounds', 'batch', 'seeds', 'attempts', 'grid', 'inducing', 'gp_epochs'):
+    for k in ('rounds', 'batch', 'seeds', 'attempts', 'grid', 'inducing', 'gp_epochs', 'workers'):
         if getattr(a, k) < 1: p.error(f"--{k.replace('_', '-')} must be >= 1")
     try:
         res = bo_run(a.dir, a.evaluator, a.pool, a.rounds, a.batch, a.seeds, a.attempts, 'first' if a.first_valid else 'most_common',
                      n_grid=a.grid, maxiter=a.maxiter, gp_kw=dict(epochs=a.gp_epochs, n_inducing=a.inducing), device=a.device,
-                     random_baseline=a.random_baseline, verbose=not a.json)
+                     random_baseline=a.random_baseline, verbose=not a.json, workers=a.workers)
     except (FileNotFoundError, ValueError) as e:
         print(f"opemb bo: error: {e}", file=sys.stderr); raise SystemExit(2)
     if a.pool: summ = dict(kind='pool', best=[r['best_so_far'][-1] for r in res['runs']], random=[r['best_so_far'][-1] for r in res['random']])

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, hashlib, json, sys, time
 from pathlib import Path
-from .core import atomic_write_json, provenance, default_device, device_name, git_commit
+from .core import atomic_write_json, provenance, default_device, device_name, git_commit, default_workers
 
 # %% auto #0
 __all__ = ['MODELS', 'SEARCH_MODELS', 'SCALES', 'weights_hash', 'Ledger', 'replicate_model', 'summary_entry', 'replicate',
@@ -35,10 +35,10 @@ SCALES = {
         train=dict(subset=None, epochs=300, model_kwargs={}, iterations={}, save_every=100,
                    gpu_compile=dict.fromkeys(('dvae', 'dvae-emb', 'gcn', 'gcn-emb'), 'inductor')),
         evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
-        predict=dict(seeds=10),
+        predict=dict(seeds=10, workers='auto'),
         tsne=dict(max_points=None),
-        bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table'),
-        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate')),
+        bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
+        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate', workers='auto')),
 }
 
 # %% ../nbs/13_replicate.ipynb #ae929599
@@ -91,13 +91,18 @@ def _steps(name, run, cfg, device):
     from opemb_nb import metrics, gp, latent, bo
     ev, pr = cfg['evaluate'], cfg['predict']
     steps = [('evaluate', lambda: metrics.evaluate_run(run, device=device, scale=cfg['name'], **ev), ev, 'metrics.json'),
-             ('predict', lambda: gp.predict_run(run, **pr), pr, 'sgp.json')]
+             ('predict', lambda: gp.predict_run(run, **_workers(pr)), pr, 'sgp.json')]
     if name in SEARCH_MODELS:
         ts, bp, bl = cfg['tsne'], cfg['bo_pool'], cfg['bo']
         steps += [('tsne', lambda: latent.tsne_run(run, scale=cfg['name'], **ts), ts, 'tsne.json'),
-                  ('bo_pool', lambda: bo.bo_run(run, device=device, **bp), bp, 'bo_pool.json'),
-                  ('bo', lambda: bo.bo_run(run, device=device, **bl), bl, 'bo.json')]
+                  ('bo_pool', lambda: bo.bo_run(run, device=device, **_workers(bp)), bp, 'bo_pool.json'),
+                  ('bo', lambda: bo.bo_run(run, device=device, **_workers(bl)), bl, 'bo.json')]
     return steps
+
+def _workers(settings:dict)->dict:
+    "A step's settings with `workers='auto'` resolved for this machine (one process per seed, at most one per core)."
+    if settings.get('workers') != 'auto': return settings
+    return dict(settings, workers=default_workers(settings.get('seeds', 10)))
 
 # %% ../nbs/13_replicate.ipynb #ec2c5484
 def replicate_model(name:str, # model name

@@ -81,3 +81,23 @@ def test_bo_cli_on_a_fake_run(tmp_path):
     assert j['evaluator'] == 'table' and len(r0['archs']) == 3 and 'best_so_far' in r0 and 'provenance' in j
     with pytest.raises(SystemExit) as e: bo_cli([str(tmp_path / 'nope')])
     assert e.value.code == 2
+
+
+def test_parallel_seeds_equal_sequential(tmp_path):
+    "Seeds run in spawned worker processes (each loading the run's model) give the same BO as one after the other."
+    from opemb_nb.train import train
+    from opemb_nb.bo import bo_run
+    train('dvae', tmp_path, epochs=1, subset=64, device='cpu', model_kwargs=dict(hs=8, nz=3), quiet=True)
+    kw = dict(rounds=2, batch=3, seeds=2, decode_attempts=5, n_grid=100, maxiter=3, figures=False,
+              gp_kw=dict(n_inducing=10, epochs=1, batch_size=64))
+    old = torch.get_num_threads(); torch.set_num_threads(1)  # the workers' setting, so the arithmetic is the same
+    try:
+        seq = bo_run(tmp_path, 'table', **kw); seq_pool = bo_run(tmp_path, pool=True, rounds=2, batch=5, seeds=2, n_init=10, figures=False)
+    finally: torch.set_num_threads(old)
+    par = bo_run(tmp_path, 'table', workers=2, **kw)
+    par_pool = bo_run(tmp_path, pool=True, rounds=2, batch=5, seeds=2, n_init=10, figures=False, workers=2)
+    strip = lambda runs: [{k: v for k, v in r.items() if 'seconds' not in k} for r in runs]
+    assert [strip(r['rounds']) for r in par['runs']] == [strip(r['rounds']) for r in seq['runs']]
+    assert [r['queries'] for r in par_pool['runs']] == [r['queries'] for r in seq_pool['runs']]
+    with pytest.raises(ValueError, match='cannot be sent to worker'):
+        bo_run(tmp_path, lambda archs: [0.5] * len(archs), workers=2, **kw)
