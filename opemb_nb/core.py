@@ -65,7 +65,7 @@ def git_commit(short:bool=False # abbreviated hash
     "The current git commit of the working tree (with `+dirty` if it has changes), or 'unknown'."
     try:
         root = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
-        h = subprocess.run(['git', 'rev-parse', '--short' if short else 'HEAD'], cwd=root, capture_output=True, text=True, timeout=10)
+        h = subprocess.run(['git', 'rev-parse', *(['--short'] if short else []), 'HEAD'], cwd=root, capture_output=True, text=True, timeout=10)
         if h.returncode: return 'unknown'
         d = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=root, capture_output=True, text=True, timeout=10)
         return h.stdout.strip() + ('+dirty' if d.stdout.strip() else '')
