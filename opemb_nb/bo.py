@@ -106,6 +106,14 @@ def _lbfgsb(f, x0, lower, upper, maxiter):
     return r.x, float(r.fun)
 
 # %% ../nbs/10_bo.ipynb #59f0c482
+def _single_threaded(f):
+    "Run `f` on one torch CPU thread (restored afterwards)."
+    @functools.wraps(f)
+    def g(*args, **kw):
+        with cpu_fit_settings(1): return f(*args, **kw)
+    return g
+
+@_single_threaded
 def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimisation)
                  lower=None, # [d] box lower bound (continuous search)
                  upper=None, # [d] box upper bound
