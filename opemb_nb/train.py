@@ -249,7 +249,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta)
     # --- an existing run: skip, resume, refuse or replace
     cfg = _read_config(out) if out.exists() else None
-    ckpt = None
+    ckpt = done = None
     if cfg is not None and overwrite:
         for f in out.iterdir():
             if _ARTIFACTS.match(f.name): f.unlink()
@@ -264,6 +264,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
         if not resume: raise TrainingError(f"{out} holds an unfinished run; pass resume=True (--resume) to continue it "
                                            f"or overwrite=True (--overwrite) to start again")
         if (out / 'checkpoint.pt').exists(): ckpt = torch.load(out / 'checkpoint.pt', map_location='cpu', weights_only=False)
+        else: done = _finished_iterations(out, epochs, T)  # no checkpoint (e.g. brought back without one): from the last embedding
     if out.exists():  # temporary files of writes interrupted by a hard kill (never the artifacts themselves)
         for f in out.glob('.*.tmp'):
             if _ARTIFACTS.match(f.name[1:].rsplit('.', 2)[0]): f.unlink()
@@ -277,8 +278,8 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                provenance=provenance(model, epochs, scale, device, iterations=T, seed=seed, subset=subset))
     del probe
     atomic_write_json(out / 'config.json', cfg)
-    rows = ckpt['log'] if ckpt else []
-    t0_iter, emb = (ckpt['iteration'], ckpt['emb_init']) if ckpt else (1, None)
+    rows = ckpt['log'] if ckpt else done[1] if done else []
+    t0_iter, emb = (ckpt['iteration'], ckpt['emb_init']) if ckpt else (done[0] + 1, done[2]) if done else (1, None)
     from tqdm.auto import tqdm
     for t in range(t0_iter, T + 1):
         if ckpt is not None and ckpt['iteration'] == t:   # resume inside this iteration
@@ -337,6 +338,16 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
 
 def _npy(a):
     buf = io.BytesIO(); np.save(buf, a); return buf.getvalue()
+
+def _finished_iterations(out:Path, epochs:int, T:int):
+    "(t, log rows up to t, embedding after t) of the last iteration t < T that finished (all epochs logged, table saved), or None."
+    try: rows = read_log(out)
+    except (FileNotFoundError, ValueError, KeyError, TypeError): return None
+    t = 0
+    while t + 1 < T and (out / f'embedding_iter{t + 1}.npy').exists() and \
+            [r['epoch'] for r in rows if r['iteration'] == t + 1] == list(range(1, epochs + 1)): t += 1
+    if t == 0: return None
+    return t, [r for r in rows if r['iteration'] <= t], torch.from_numpy(np.load(out / f'embedding_iter{t}.npy'))
 
 # %% ../nbs/06_train.ipynb #b5fc1827
 LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')  # the arrays of a latent dump

@@ -8,7 +8,9 @@
 #   bench  benchmarks/train_speed.py on cuda, eager and compiled (CUDA graphs), paper sizes, 50 batches each
 #   ptrain the models' paper-scale training at once, one process each sharing the GPU (then 'paper' evaluates them)
 #   paper  opemb replicate --scale paper --device cuda for the models, stopped before the deadline if need be
-# Writes $OUT/log.txt, $OUT/bench.jsonl and $OUT/paper-<models>.tar.gz (results/paper without checkpoints/weights).
+# Writes $OUT/log.txt, $OUT/bench.jsonl, $OUT/paper-<model>.tar.gz (results/paper/<model> without checkpoints, weights
+# or intermediate latents) and $OUT/paper-top.tar.gz (ledger, summary). Unpack here with tar xzf; commit results/paper.
+# DVAE-EMB's iterations can span sessions: its run continues from the last embedding_iter<t>.npy (train's resume).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$SECONDS; DEADLINE=${DEADLINE:-570}; STAGES=${STAGES:-smoke bench paper}; DEVICE=${DEVICE:-cuda}
@@ -22,6 +24,16 @@ python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', tr
 MODELS="$*"
 replicate() {  # timeout scale out-dir
   timeout "$1" python3 -c "import sys, opemb_nb.replicate as r; r.replicate_cli(['--scale', sys.argv[1], '--device', '$DEVICE', '--out', sys.argv[2], '--models', *sys.argv[3:]])" "$2" "$3" $MODELS
+}
+bring_back() {  # one tar per model: no weights or checkpoints, only the newest final latent dump (<= 16 MiB a file)
+  for m in $MODELS; do
+    d=results/paper/$m; [ -d "$d" ] || continue
+    last=$(ls "$d"/latent_epoch*.npz 2>/dev/null | sort -V | tail -1)
+    find "$d" -maxdepth 1 -type f ! -name 'checkpoint*.pt' ! -name 'model.pt' ! -name '.*' ! -name 'latent_*' >/tmp/files.txt
+    [ -n "$last" ] && echo "$last" >>/tmp/files.txt
+    tar czf "$OUT/paper-$m.tar.gz" -T /tmp/files.txt
+  done
+  tar czf "$OUT/paper-top.tar.gz" $(ls results/paper/ledger.json results/paper/summary.json 2>/dev/null) 2>/dev/null
 }
 for stage in $STAGES; do
   case $stage in
@@ -46,12 +58,13 @@ for l in sys.stdin:
              pids="$pids $!"
            done
            for p in $pids; do wait $p; done
-           for m in $MODELS; do say "$m: $(tail -1 "$OUT/train-$m.txt")"; cat "$OUT/train-$m.txt" >>"$LOG"; rm -f "$OUT/train-$m.txt"; done ;;
+           for m in $MODELS; do say "$m: $(tail -1 "$OUT/train-$m.txt")"; cat "$OUT/train-$m.txt" >>"$LOG"; rm -f "$OUT/train-$m.txt"; done
+           bring_back ;;
     paper) say "paper: $MODELS ($(left) s left)"
            replicate $(( $(left) - 40 )) paper results/paper >>"$LOG" 2>&1
            say "paper: exit $?"
            for d in results/paper/*/; do [ -f "$d/log.csv" ] && say "$d: $(tail -1 "$d/log.csv")"; done
-           tar czf "$OUT/paper-$(echo "$MODELS" | tr ' ' '_').tar.gz" --exclude='checkpoint*.pt' --exclude='model.pt' results/paper ;;
+           bring_back ;;
     *) say "unknown stage $stage"; exit 2 ;;
   esac
 done
