@@ -12,7 +12,7 @@ import torch
 # %% auto #0
 __all__ = ['PAPER_NAMES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save', 'atomic_savez',
            'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
-           'register_model', 'model_names', 'make_model', 'parallel_map', 'default_workers']
+           'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'parallel_map', 'default_workers']
 
 # %% ../nbs/00_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -116,6 +116,22 @@ def find_artifact(model:str, # model name, e.g. 'dvae-emb'
     for scale in ('paper', 'quick'):
         if (root / scale / model / fname).exists(): return root / scale / model / fname, scale
     return None, None
+
+# %% ../nbs/00_core.ipynb #d20bfd41
+def recorded_benchmarks(script:str, # benchmark name, e.g. 'train_speed' (reads benchmarks/results/train_speed-*.md)
+                        root=None, # the results folder (default: `results_root()`); benchmarks/ lies beside it
+                        level:int=3 # heading level of the files' top headings
+                       )->str:
+    "The recorded outputs of a benchmark script as one markdown text (or a line saying there are none)."
+    fs = sorted((Path(root or results_root()).parent / 'benchmarks' / 'results').glob(f'{script}-*.md'))
+    if not fs: return f"No recorded runs (run `benchmarks/{script}.py`)."
+    def demote(text):
+        out, fenced = [], False
+        for l in text.splitlines():
+            if l.startswith('```'): fenced = not fenced
+            out.append('#' * (level - 1) + l if l.startswith('#') and not fenced else l)
+        return '\n'.join(out)
+    return '\n\n'.join(demote(f.read_text()) for f in fs)
 
 # %% ../nbs/00_core.ipynb #445bceaf
 MODEL_REGISTRY = {}
