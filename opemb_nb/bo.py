@@ -12,7 +12,7 @@ import torch
 import gpytorch
 from scipy.optimize import minimize
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, parallel_map
+from .core import atomic_write_json, provenance, find_artifact, parallel_map, resolve_workers, workers_arg
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
 from .gp import GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings, median_lengthscale, rmse_pearson
 from .train import latest_latent, load_latent, run_meta, load_run
@@ -489,10 +489,10 @@ def bo_run(run_dir, # a training run directory
            random_baseline:bool=False, # latent search: also score uniform random points of the box each round
            figures:bool=True, # write the figures
            verbose:bool=False,
-           workers:int=1 # processes running seeds side by side (each seed's numbers do not depend on it)
+           workers:int|str=1 # processes running seeds side by side, or 'auto' (each seed's numbers do not depend on it)
           )->dict:
     "BO for a training run: writes DIR/bo.json (latent search) or DIR/bo_pool.json (pool search) and figures."
-    run_dir = Path(run_dir); meta = run_meta(run_dir)
+    run_dir = Path(run_dir); meta = run_meta(run_dir); workers = min(resolve_workers(workers, seeds), seeds)
     lat_path, epoch = latest_latent(run_dir)
     prov = provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch, meta['scale'], device or 'cpu',
                       latent_epoch=epoch)
@@ -619,10 +619,10 @@ def bo_cli(argv=None # command-line arguments after `opemb bo`
     p.add_argument('--gp-epochs', type=int, default=4, help='SGP epochs per round'); p.add_argument('--inducing', type=int, default=500)
     p.add_argument('--device', default=None, help='device of the model (cpu/cuda)')
     p.add_argument('--random-baseline', action='store_true', help='also decode and score uniform random latent points each round')
-    p.add_argument('--workers', type=int, default=1, help='processes running seeds side by side (default 1)')
+    p.add_argument('--workers', type=workers_arg, default=1, help="processes running seeds side by side, or 'auto' (default 1)")
     p.add_argument('--json', action='store_true', help='print a JSON summary')
     a = p.parse_args(argv)
-    for k in ('rounds', 'batch', 'seeds', 'attempts', 'grid', 'inducing', 'gp_epochs', 'workers'):
+    for k in ('rounds', 'batch', 'seeds', 'attempts', 'grid', 'inducing', 'gp_epochs'):
         if getattr(a, k) < 1: p.error(f"--{k.replace('_', '-')} must be >= 1")
     try:
         res = bo_run(a.dir, a.evaluator, a.pool, a.rounds, a.batch, a.seeds, a.attempts, 'first' if a.first_valid else 'most_common',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #b788abd8
 from __future__ import annotations
-import datetime, io, json, os, platform, subprocess, tempfile
+import datetime, io, json, operator, os, platform, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,7 +12,8 @@ import torch
 # %% auto #0
 __all__ = ['PAPER_NAMES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save', 'atomic_savez',
            'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
-           'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'parallel_map', 'default_workers']
+           'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'resolve_workers', 'parallel_map',
+           'workers_arg', 'default_workers']
 
 # %% ../nbs/00_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -165,21 +166,39 @@ def make_model(name:str, # a registered model name (see `model_names()`)
     return MODEL_REGISTRY[name](**kwargs)
 
 # %% ../nbs/00_core.ipynb #8fc644c2
+def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
+                    n:int # independent tasks
+                   )->int:
+    "The number of processes for `n` tasks: `workers` itself, or with 'auto' one per task up to the usable cores."
+    if workers is None: return 1
+    if workers == 'auto': return default_workers(n)
+    try: w = None if isinstance(workers, bool) else operator.index(workers)  # ints, numpy ints; not '2', 2.0 or True
+    except TypeError: w = None
+    if w is None or w < 1: raise ValueError(f"workers must be an integer >= 1 or 'auto', got {workers!r}")
+    return w
+
 def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial` of one)
                  items, # its arguments
-                 workers:int|None=1 # processes; 1 (or None) = a loop in this process
+                 workers:int|str|None=1 # processes, or 'auto' (one per item up to the cores); 1 = a loop in this process
                 )->list:
     "`[fn(x) for x in items]`, in up to `workers` spawned processes (one torch thread each); results in order."
     items = list(items)
-    if workers is not None and int(workers) < 1: raise ValueError(f"workers must be >= 1, got {workers!r}")
-    w = min(int(workers or 1), len(items))
+    w = min(resolve_workers(workers, len(items)), len(items))
     if w <= 1: return [fn(x) for x in items]
     import concurrent.futures as cf, multiprocessing as mp
     with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
         return list(ex.map(fn, items))
 
+def workers_arg(text:str # a command-line value
+               )->int|str:
+    "`--workers` of the command lines: 'auto' or an integer >= 1."
+    import argparse
+    if text == 'auto': return text
+    try: return resolve_workers(int(text), 1)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {text!r}")
+
 def default_workers(n:int # independent tasks
-                   )->int:
+                   )->int: # at least 1
     "Processes for `n` independent single-threaded tasks on this machine: min(n, usable cores)."
     try: cores = len(os.sched_getaffinity(0))
     except AttributeError: cores = os.cpu_count() or 1

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import gpytorch
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map
+from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map, workers_arg
 from .train import latest_latent, load_latent, run_meta
 
 # %% auto #0
@@ -182,7 +182,7 @@ def predictability(Z_train, # [n, d] training latent means
                    y_test_acc, # [m] their raw accuracies
                    seeds=range(1, 11), # one GP fit per seed (the reference: 1..10)
                    verbose:bool=False, # print one line per seed
-                   workers:int=1, # processes fitting seeds side by side (1 = one after the other, here)
+                   workers:int|str=1, # processes fitting seeds side by side, or 'auto' (1 = one after the other, here)
                    **fit_kw # passed to `fit_sgp` (n_inducing, epochs, device, ...)
                   )->dict:
     "Table 2 for one latent space: SGP test RMSE (standardised -acc) and Pearson r, mean and std over seeds."
@@ -211,7 +211,7 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
                 seeds:int=10, # number of seeds (1..seeds)
                 out:str='sgp.json', # output file name inside run_dir
                 verbose:bool=False, # print one line per seed
-                workers:int=1, # processes fitting seeds side by side
+                workers:int|str=1, # processes fitting seeds side by side, or 'auto'
                 **fit_kw # passed to `fit_sgp`
                )->dict:
     "Table 2 for a run: fit the SGP on its latest latent means for each seed and write DIR/sgp.json."
@@ -241,7 +241,7 @@ def predict_cli(argv=None # command-line arguments after `opemb predict`
     p.add_argument('--inducing', type=int, default=500, help='inducing points')
     p.add_argument('--epochs', type=int, default=4, help='SGP training epochs')
     p.add_argument('--device', default=None, help='cpu or cuda (default: cpu)')
-    p.add_argument('--workers', type=int, default=1, help='processes fitting seeds side by side (default 1)')
+    p.add_argument('--workers', type=workers_arg, default=1, help="processes fitting seeds side by side, or 'auto' (default 1)")
     p.add_argument('--json', action='store_true', help='print the result as JSON')
     a = p.parse_args(argv)
     try:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, hashlib, json, sys, time
 from pathlib import Path
-from .core import atomic_write_json, provenance, default_device, device_name, git_commit, default_workers
+from .core import atomic_write_json, provenance, default_device, device_name, git_commit
 
 # %% auto #0
 __all__ = ['MODELS', 'SEARCH_MODELS', 'SCALES', 'weights_hash', 'Ledger', 'replicate_model', 'summary_entry', 'replicate',
@@ -91,18 +91,13 @@ def _steps(name, run, cfg, device):
     from opemb_nb import metrics, gp, latent, bo
     ev, pr = cfg['evaluate'], cfg['predict']
     steps = [('evaluate', lambda: metrics.evaluate_run(run, device=device, scale=cfg['name'], **ev), ev, 'metrics.json'),
-             ('predict', lambda: gp.predict_run(run, **_workers(pr)), pr, 'sgp.json')]
+             ('predict', lambda: gp.predict_run(run, **pr), pr, 'sgp.json')]
     if name in SEARCH_MODELS:
         ts, bp, bl = cfg['tsne'], cfg['bo_pool'], cfg['bo']
         steps += [('tsne', lambda: latent.tsne_run(run, scale=cfg['name'], **ts), ts, 'tsne.json'),
-                  ('bo_pool', lambda: bo.bo_run(run, device=device, **_workers(bp)), bp, 'bo_pool.json'),
-                  ('bo', lambda: bo.bo_run(run, device=device, **_workers(bl)), bl, 'bo.json')]
+                  ('bo_pool', lambda: bo.bo_run(run, device=device, **bp), bp, 'bo_pool.json'),
+                  ('bo', lambda: bo.bo_run(run, device=device, **bl), bl, 'bo.json')]
     return steps
-
-def _workers(settings:dict)->dict:
-    "A step's settings with `workers='auto'` resolved for this machine (one process per seed, at most one per core)."
-    if settings.get('workers') != 'auto': return settings
-    return dict(settings, workers=default_workers(settings.get('seeds', 10)))
 
 # %% ../nbs/13_replicate.ipynb #ec2c5484
 def replicate_model(name:str, # model name

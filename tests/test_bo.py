@@ -101,3 +101,6 @@ def test_parallel_seeds_equal_sequential(tmp_path):
     assert [r['queries'] for r in par_pool['runs']] == [r['queries'] for r in seq_pool['runs']]
     with pytest.raises(ValueError, match='cannot be sent to worker'):
         bo_run(tmp_path, lambda archs: [0.5] * len(archs), workers=2, **kw)
+    with pytest.raises(ValueError, match="workers must be an integer >= 1 or 'auto'"): bo_run(tmp_path, 'table', workers=0, **kw)
+    with pytest.raises(SystemExit) as e: bo_cli([str(tmp_path), '--workers', 'many'])
+    assert e.value.code == 2
