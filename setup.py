@@ -33,7 +33,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['opemb_nb', 'opemb_nb.*']),
     include_package_data=True,
-    package_data={'opemb_nb': ['data/*.gz', 'data/LICENSE*', 'data/*.md']},
+    package_data={'opemb_nb': ['assets/*.gz', 'assets/LICENSE*', 'assets/*.md', 'assets/pretrained/*.pt']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + cfg['min_python'],

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PAPER_NAMES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save', 'atomic_savez',
-           'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
+__all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
+           'atomic_savez', 'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
            'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'resolve_workers', 'parallel_map',
            'workers_arg', 'default_workers']
 
@@ -100,6 +100,8 @@ def provenance(model:str|None=None, # model name
 PAPER_NAMES = {'dvae': 'D-VAE', 'gcn': 'GCN', 'svae': 'S-VAE', 'graphrnn': 'GraphRNN',
                'dvae-emb': 'DVAE-EMB', 'gcn-emb': 'GCN-EMB'}  # our model names -> the paper's
 
+RESULT_SCALES = ('paper', 'cpu', 'quick')  # the scales whose results the book shows, the first found first
+
 def results_root(start=None # where to start looking (default: the working directory)
                 )->Path:
     "The repository's `results/` folder (found upwards from `start`, by `settings.ini`)."
@@ -112,9 +114,9 @@ def find_artifact(model:str, # model name, e.g. 'dvae-emb'
                   fname:str='metrics.json', # artifact file inside the run directory
                   root=None # the results folder (default: `results_root()`)
                  )->tuple[Path|None, str|None]: # the path and its scale, or (None, None)
-    "The paper-scale artifact of a model if it exists, else the quick-scale one."
+    "The artifact of a model at the largest scale that has it: paper, then cpu, then quick."
     root = Path(root) if root is not None else results_root()
-    for scale in ('paper', 'quick'):
+    for scale in RESULT_SCALES:
         if (root / scale / model / fname).exists(): return root / scale / model / fname, scale
     return None, None
 

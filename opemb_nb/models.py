@@ -203,8 +203,9 @@ def encode(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
 @patch
 def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                  types:torch.Tensor, # [B, 8] true vertex types
-                 adj:torch.Tensor # [B, 8, 8] true Bool adjacency
-                )->torch.Tensor: # scalar: -log p(G | z), summed over the batch
+                 adj:torch.Tensor, # [B, 8, 8] true Bool adjacency
+                 reduction:str='sum' # 'sum', or 'none': the 7 type and 28 edge terms of each graph
+                ): # scalar -log p(G | z) summed over the batch, or (type terms [B, 7], edge terms [B, 28])
     "Teacher-forced reconstruction loss of the D-VAE decoder (reference-spec §2.3), dense: all 28 partial states."
     n, hs, cell = self.max_n, self.hs, self.grud
     x = self.op_encoding(types)
@@ -222,13 +223,13 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
         s = Tv[:, 0]; S.append(s)
         if v < n - 1: msgs.append(gated_message(s, v, params))
     S = torch.stack(S, 1)  # [B, 8, hs] final states
-    type_nll = F.cross_entropy(self.add_vertex(S[:, :-1]).reshape(-1, self.nvt), types[:, 1:].reshape(-1), reduction='sum')
+    type_nll = F.cross_entropy(self.add_vertex(S[:, :-1]).reshape(-1, self.nvt), types[:, 1:].reshape(-1), reduction=reduction)
     lin1, lin2 = self.add_edge[0], self.add_edge[2]
     src = F.linear(S[:, :-1], lin1.weight[:, :hs])  # [B, 7, 4hs] per-source part W_1 s_u
     tgt = F.linear(torch.cat(T, 1), lin1.weight[:, hs:], lin1.bias)  # [B, 28, 4hs] per-target part W_2 s_v + b
     logits = lin2(torch.relu(src[:, self._src] + tgt))[..., 0]  # [B, 28]
-    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt], reduction='sum')
-    return type_nll + edge_nll
+    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt], reduction=reduction)
+    return type_nll + edge_nll if reduction == 'sum' else (type_nll.view(-1, n - 1), edge_nll)
 
 # %% ../nbs/04_models.ipynb #ab360c16
 @patch
@@ -289,6 +290,16 @@ def recon_loss(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     "Teacher-forced reconstruction loss of the D-VAE decoder (reference-spec §2.3): 7 type + 28 edge terms, summed."
     check_graphs(types, adj, where=f'{self.name}.loss')
     return (self._recon_compact if self._compact(z.device) else self._recon_dense)(z, types, adj)
+
+# %% ../nbs/04_models.ipynb #d1e2f3a5
+@patch
+def recon_terms(self:DVAE, z:torch.Tensor, # [B, nz] latent points
+                types:torch.Tensor, # [B, 8] true vertex types
+                adj:torch.Tensor # [B, 8, 8] true Bool adjacency
+               )->tuple[torch.Tensor, torch.Tensor]: # type terms [B, 7] (vertices 1..7), edge terms [B, 28] (`_src` -> `_tgt`)
+    "The teacher-forced negative log-likelihood of each decision of each graph; they sum to `recon_loss`."
+    check_graphs(types, adj, where=f'{self.name}.recon_terms')
+    return self._recon_dense(z, types, adj, reduction='none')
 
 # %% ../nbs/04_models.ipynb #cd1b7d30
 @patch

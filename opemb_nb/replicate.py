@@ -4,17 +4,19 @@
 
 # %% ../nbs/13_replicate.ipynb #0944ce6c
 from __future__ import annotations
-import argparse, hashlib, json, sys, time
+import argparse, hashlib, json, math, re, sys, time
 from pathlib import Path
 from .core import atomic_write_json, provenance, default_device, device_name, git_commit
 
 # %% auto #0
-__all__ = ['MODELS', 'SEARCH_MODELS', 'SCALES', 'weights_hash', 'Ledger', 'replicate_model', 'summary_entry', 'replicate',
-           'load_summary', 'replicate_cli']
+__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'SCALES', 'STEPS', 'weights_hash', 'Ledger', 'run_model', 'scale_runs',
+           'train_runs', 'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'replicate_cli']
 
 # %% ../nbs/13_replicate.ipynb #39e360d8
 MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
 SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SNE)
+
+CPU_EPOCHS = 70  # epochs of the cpu scale (70 x 134 = 9,380 optimiser steps of 128 graphs)
 
 SCALES = {
     'quick': dict(
@@ -24,6 +26,14 @@ SCALES = {
         tsne=dict(max_points=1000),
         bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
         bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000, maxiter=30)),
+    'cpu': dict(  # the full split with the fast 'cpu' recipe, everything else at the paper's sizes: <= 2 h on 2 CPU cores
+        train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu', iterations={'dvae-emb': 1},
+                   continue_iterations={'dvae-emb': 1}, save_every=CPU_EPOCHS, workers=2),
+        evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
+        predict=dict(seeds=10, workers='auto'),
+        tsne=dict(max_points=None),
+        bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
+        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate', workers='auto')),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
         train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2}, save_every=1),
         evaluate=dict(decodes=2, n_prior=20, prior_decodes=2, n_test=8),
@@ -40,6 +50,10 @@ SCALES = {
         bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
         bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate', workers='auto')),
 }
+# the cpu scale's machinery (recipe, continued DVAE-EMB iterations, training in parallel) in seconds: for the tests
+SCALES['tiny-cpu'] = dict(SCALES['tiny'], train=dict(SCALES['tiny']['train'], recipe='cpu', iterations={'dvae-emb': 1},
+                                                     continue_iterations={'dvae-emb': 1}, save_every=2, workers=2))
+
 
 # %% ../nbs/13_replicate.ipynb #ae929599
 def _hash(obj)->str: return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -73,19 +87,44 @@ class Ledger:
         return sum(v['seconds'] for k, v in self.d.items() if k.startswith(prefix))
 
 # %% ../nbs/13_replicate.ipynb #96f72e22
-def _train_step(name, run, cfg, device, quiet):
+def run_model(run:str # a run name of a scale: a model name, or `<model>-t<k>` for DVAE-EMB's continued iterations
+             )->str:
+    "The model a run of a scale trains (`dvae-emb-t2` -> `dvae-emb`)."
+    m = re.fullmatch(r'(.+)-t(\d+)', run)
+    return m[1] if m and m[1] in MODELS else run
+
+def scale_runs(cfg:dict, # a scale's settings (`SCALES[...]`)
+               models=MODELS # the models asked for
+              )->list[tuple[str, str|None]]: # (run name, run it continues from or None)
+    "The training runs of a scale: one per model, plus `<model>-t<k>` for each continued iteration."
+    runs = []
+    for m in models:
+        runs.append((m, None))
+        for k in range(2, 2 + cfg['train'].get('continue_iterations', {}).get(m, 0)):
+            runs.append((f'{m}-t{k}', m if k == 2 else f'{m}-t{k - 1}'))
+    return runs
+
+def _train_kw(run, cfg, device, quiet, out):
     import torch
-    from opemb_nb.train import train, TrainingError
-    t = dict(cfg['train'])
-    it = t.pop('iterations').get(name)
+    name, t = run_model(run), cfg['train']
+    prev = dict(scale_runs(cfg, [name])).get(run)
     gpu = torch.device(device).type == 'cuda'
-    kw = dict(epochs=t['epochs'], iterations=it, subset=t['subset'], device=device, save_every=t['save_every'],
-              model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'], compile=(t.get('gpu_compile') or {}).get(name) if gpu else None)
-    try: return train(name, run, resume=True, **kw)
+    return name, dict(epochs=t['epochs'], iterations=1 if prev else t['iterations'].get(name), subset=t['subset'], device=device,
+                      save_every=t['save_every'], model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'], recipe=t.get('recipe'),
+                      init_embedding=None if prev is None else Path(out) / prev / 'embedding_iter1.npy',
+                      compile=(t.get('gpu_compile') or {}).get(name) if gpu else None)
+
+def _train_step(run, out, cfg, device, quiet):
+    "Train (resume, or skip) one run of a scale; a run with other settings is trained again from scratch."
+    from opemb_nb.train import train, TrainingError
+    name, kw = _train_kw(run, cfg, device, quiet, out)
+    tic = time.perf_counter()
+    try: s = train(name, Path(out) / run, resume=True, **kw)
     except TrainingError as e:
         if 'other settings' not in str(e): raise
-        print(f"{name}: settings changed, training again from scratch ({e})", file=sys.stderr)
-        return train(name, run, overwrite=True, **kw)
+        print(f"{run}: settings changed, training again from scratch ({e})", file=sys.stderr)
+        s = train(name, Path(out) / run, overwrite=True, **kw)
+    return dict(s, wall=time.perf_counter() - tic)
 
 def _steps(name, run, cfg, device):
     from opemb_nb import metrics, gp, latent, bo
@@ -99,10 +138,46 @@ def _steps(name, run, cfg, device):
                   ('bo', lambda: bo.bo_run(run, device=device, **bl), bl, 'bo.json')]
     return steps
 
+# %% ../nbs/13_replicate.ipynb #e1b2c3d6
+def _train_job(args):
+    import torch; torch.set_num_threads(1)
+    return _train_step(*args)
+
+def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from) as `scale_runs` gives them
+               out, # the scale's results folder
+               cfg:dict, # the scale's settings, with its 'name'
+               device:str='cpu', # where to train
+               workers:int=1, # runs trained at once, one process and one thread each; 1 = one after another here
+               quiet:bool=True # no progress bars
+              )->dict: # run -> training summary
+    "Train the runs of a scale, up to `workers` at once; a continued run waits for the run it continues from."
+    import concurrent.futures as cf, multiprocessing as mp
+    L, done, res, tic = Ledger(Path(out) / 'ledger.json'), set(), {}, time.perf_counter()
+    def finish(run, s):
+        res[run] = s; done.add(run)
+        if not s.get('skipped'): L.record(f'{run}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
+        f = s.get('final') or {}
+        print(f"{run}: training {'already complete' if s.get('skipped') else 'done'} ({len(done)}/{len(runs)}; recon "
+              f"{f.get('recon', float('nan')):.3f} nats/graph; {time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
+    if workers <= 1 or len(runs) <= 1:
+        for run, _ in runs: finish(run, _train_step(run, out, cfg, device, quiet))
+        return res
+    todo = list(runs)
+    with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
+        running = {}
+        while todo or running:
+            for r in [r for r in todo if r[1] is None or r[1] in done][:max(0, workers - len(running))]:
+                todo.remove(r); running[ex.submit(_train_job, (r[0], out, cfg, device, True))] = r[0]
+                print(f"{r[0]}: training started", file=sys.stderr, flush=True)
+            if not running: raise RuntimeError(f"runs {[r for r, _ in todo]} wait for runs that are not in this replication")
+            fin, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for f in fin: finish(running.pop(f), f.result())
+    return res
+
 # %% ../nbs/13_replicate.ipynb #ec2c5484
-def replicate_model(name:str, # model name
+def replicate_model(name:str, # a run of the scale: a model name, or `dvae-emb-t2` (see `scale_runs`)
                     out, # the scale's results folder, e.g. results/quick
-                    scale:str='quick', # 'quick' or 'paper'
+                    scale:str='quick', # a name in `SCALES`: 'quick', 'cpu' or 'paper'
                     device=None, # 'cpu' or 'cuda' (default: cuda when available)
                     steps=None, # restrict to these steps (default: all)
                     quiet:bool=True # no progress bars
@@ -113,11 +188,11 @@ def replicate_model(name:str, # model name
     out = Path(out); run = out / name; L = Ledger(out / 'ledger.json')
     want = lambda s: steps is None or s in steps
     if want('train'):
-        tic = time.perf_counter(); s = _train_step(name, run, cfg, device, quiet)
-        if not s.get('skipped'): L.record(f'{name}/train', _hash(cfg['train']), time.perf_counter() - tic, device=device_name(device))
+        s = _train_step(name, out, cfg, device, quiet)
+        if not s.get('skipped'): L.record(f'{name}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
     w = weights_hash(run)
     if w is None: raise RuntimeError(f"{run}: no trained weights (model.pt); run the 'train' step first")
-    for step, fn, settings, artifact in _steps(name, run, cfg, device):
+    for step, fn, settings, artifact in _steps(name, run, cfg, device):  # t-SNE and BO for dvae, dvae-emb only
         if not want(step): continue
         stamp = _hash([settings, w])
         if L.current(f'{name}/{step}', stamp, run / artifact): continue
@@ -131,15 +206,19 @@ def _read(p):
     p = Path(p)
     return json.loads(p.read_text()) if p.exists() else {}
 
-def summary_entry(name:str, # model name
+def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`)
                   out # the scale's results folder
                  )->dict:
     "The summary of one model, read from its run directory's artifacts."
     run, L = Path(out) / name, Ledger(Path(out) / 'ledger.json')
     cfg, m, g = _read(run / 'config.json'), _read(run / 'metrics.json'), _read(run / 'sgp.json')
-    s = cfg.get('summary', {}); prov = cfg.get('provenance', {})
-    e = dict(model=name, scale=prov.get('scale'), epochs=(cfg.get('settings') or {}).get('epochs'),
-             iterations=(cfg.get('settings') or {}).get('iterations'), n_train=cfg.get('n_train'), n_test=cfg.get('n_test'),
+    s = cfg.get('summary', {}); prov = cfg.get('provenance', {}); st = cfg.get('settings') or {}
+    n_steps = math.ceil(cfg['n_train'] / st['batch_size']) * st['epochs'] * st['iterations'] if cfg.get('n_train') and st.get('batch_size') else None
+    it = re.fullmatch(r'.+-t(\d+)', name)
+    e = dict(model=run_model(name), run=name, iteration=int(it[1]) if it else (st.get('iterations')),
+             continues=(st.get('init_embedding') or {}).get('run'), recipe=(st.get('recipe') or {}).get('name', 'paper') if st else None,
+             recipe_settings=st.get('recipe'), steps=n_steps, batch_size=st.get('batch_size'), lr=st.get('lr'), 
+             scale=prov.get('scale'), epochs=st.get('epochs'), iterations=st.get('iterations'), n_train=cfg.get('n_train'), n_test=cfg.get('n_test'),
              model_config=cfg.get('model_config'), device=prov.get('device'), train_seconds=s.get('seconds'),
              wall_seconds=round(L.seconds(f'{name}/'), 1), commit=prov.get('commit'))
     for k in ('recon_acc', 'validity', 'uniqueness', 'novelty'): e[k] = m.get(k)
@@ -148,7 +227,9 @@ def summary_entry(name:str, # model name
     return e
 
 # %% ../nbs/13_replicate.ipynb #028ed56d
-def replicate(scale:str='quick', # 'quick' (CPU, minutes) or 'paper' (the paper's settings, GPU)
+STEPS = ('train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo')  # the steps of a model's pipeline, in order
+
+def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (the full split, <= 2 h on 2 cores) or 'paper' (GPU)
               out=None, # results folder (default: results/<scale>)
               models=MODELS, # which models
               device=None, # 'cpu' or 'cuda' (default: cuda when available)
@@ -160,25 +241,31 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes) or 'paper' (the paper'
     bad = [m for m in models if m not in MODELS]
     if bad: raise ValueError(f"unknown model(s) {bad}; the paper's six are {', '.join(MODELS)}")
     out = Path(out or Path('results') / scale); out.mkdir(parents=True, exist_ok=True)
-    tic = time.perf_counter()
-    for name in models:
-        print(f"== {name} ({scale} scale)", file=sys.stderr)
-        replicate_model(name, out, scale, device, steps, quiet)
+    tic, cfg, device = time.perf_counter(), dict(SCALES[scale], name=scale), device or default_device()
+    runs = scale_runs(cfg, models)
+    if steps is None or 'train' in steps:
+        print(f"== training {len(runs)} runs ({scale} scale): {', '.join(r for r, _ in runs)}", file=sys.stderr, flush=True)
+        train_runs(runs, out, cfg, device, workers=cfg['train'].get('workers', 1), quiet=quiet)
+    later = [s for s in (steps or STEPS) if s != 'train']
+    for i, (name, _) in enumerate(runs):
+        print(f"== {name} ({scale} scale, run {i + 1} of {len(runs)}; {time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
+        replicate_model(name, out, scale, device, later, quiet)
     old = _read(out / 'summary.json').get('models', {})
-    entries = {**old, **{n: summary_entry(n, out) for n in models}}
+    entries = {**old, **{n: summary_entry(n, out) for n, _ in runs}}
     summ = dict(scale=scale, settings=SCALES[scale], models=entries,
                 provenance=provenance(None, SCALES[scale]['train']['epochs'], scale, device or default_device(),
                                       seconds_this_call=round(time.perf_counter() - tic, 1)))
     atomic_write_json(out / 'summary.json', summ)
+    print(f"== {scale} scale done in {time.perf_counter() - tic:.0f} s: {out / 'summary.json'}", file=sys.stderr, flush=True)
     return summ
 
 # %% ../nbs/13_replicate.ipynb #14a72f86
 def load_summary(root=None # the results folder (default: the repository's results/)
                 )->tuple[dict|None, str|None]: # the summary and its scale, or (None, None)
-    "The paper-scale summary if it exists, else the quick-scale one."
-    from opemb_nb.core import results_root
+    "The summary of the largest scale that has one: paper, then cpu, then quick."
+    from opemb_nb.core import results_root, RESULT_SCALES
     root = Path(root) if root is not None else results_root()
-    for scale in ('paper', 'quick'):
+    for scale in RESULT_SCALES:
         p = root / scale / 'summary.json'
         if p.exists(): return json.loads(p.read_text()), scale
     return None, None
@@ -186,19 +273,19 @@ def load_summary(root=None # the results folder (default: the repository's resul
 # %% ../nbs/13_replicate.ipynb #2c027ec5
 def replicate_cli(argv:list[str]|None=None # arguments after `opemb replicate`
                  ):
-    "`opemb replicate`: train and evaluate the six models at quick or paper scale, writing OUT/summary.json."
+    "`opemb replicate`: train and evaluate the six models at a scale (quick, cpu, paper), writing OUT/summary.json."
     p = argparse.ArgumentParser(prog='opemb replicate', description=replicate_cli.__doc__)
-    p.add_argument('--scale', choices=list(SCALES), default='quick', help='quick (CPU minutes) or paper (GPU)')
+    p.add_argument('--scale', choices=list(SCALES), default='quick', help='quick (CPU minutes), cpu (full split, fast recipe, <= 2 h on 2 cores) or paper (GPU)')
     p.add_argument('--out', default=None, help='results folder (default: results/<scale>)')
     p.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS), metavar='MODEL',
                    help=f"models to run (default: all six: {' '.join(MODELS)})")
     p.add_argument('--device', choices=['cpu', 'cuda'], default=None, help='default: cuda when available')
-    p.add_argument('--steps', nargs='+', default=None, choices=['train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo'],
+    p.add_argument('--steps', nargs='+', default=None, choices=list(STEPS),
                    help='only these steps (default: all)')
     p.add_argument('--progress', action='store_true', help='show training progress bars')
     a = p.parse_args(argv)
     s = replicate(a.scale, a.out, a.models, a.device, a.steps, quiet=not a.progress)
-    for n, e in s['models'].items():
+    for n, e in s['models'].items():  # every run of the scale
         f = lambda v: '  n/a ' if v is None else f"{v:6.3f}"
         print(f"{n:9s} recon {f(e['recon_acc'])} valid {f(e['validity'])} unique {f(e['uniqueness'])} "
               f"rmse {f(e['rmse_mean'])} r {f(e['pearson_mean'])}  {e['wall_seconds']} s")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #65612fbe
 from __future__ import annotations
-import argparse, csv, io, json, math, random, re, sys, time, warnings
+import argparse, csv, hashlib, io, json, math, random, re, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -14,19 +14,49 @@ from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, ato
 from .data import load_enas6
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'COMPILE_BACKENDS', 'LATENT_KEYS', 'default_iterations', 'Split', 'run_data',
-           'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'CompiledLoss', 'latent_means',
-           'save_latents', 'TrainingError', 'TrainingDiverged', 'read_log', 'read_config', 'train', 'latent_files',
-           'latest_latent', 'load_latent', 'config_meta', 'run_meta', 'load_run', 'train_cli']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'LATENT_KEYS', 'default_iterations', 'recipe_settings',
+           'lr_factor', 'Split', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch',
+           'CompiledLoss', 'latent_means', 'save_latents', 'TrainingError', 'TrainingDiverged', 'read_log',
+           'read_config', 'train', 'latent_files', 'latest_latent', 'load_latent', 'config_meta', 'run_meta',
+           'load_run', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained', 'train_cli']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
 ITERATIONS = {'dvae-emb': 4}  # paper: T = 4 for DVAE-EMB, T = 1 otherwise (GCN-EMB included)
 
+RECIPES = {  # named training recipes: optimiser settings and the learning-rate schedule
+    'paper': dict(lr=1e-4, batch_size=32, schedule='plateau', warmup=0, final=None, clip=None),
+    'cpu': dict(lr=6e-3, batch_size=128, schedule='cosine', warmup=200, final=0.02, clip=10.0),
+}
+
 def default_iterations(model:str # registered model name
                       )->int:
     "The paper's number of training iterations T of a model."
     return ITERATIONS.get(model, 1)
+
+# %% ../nbs/06_train.ipynb #c1a7e0d2
+def recipe_settings(recipe:str|dict|None # a name in `RECIPES`, a dict of the same keys, or None (the paper's)
+                   )->dict: # name, lr, batch_size, schedule, warmup, final, clip
+    "The full settings of a training recipe, checked."
+    if recipe is None: recipe = 'paper'
+    if isinstance(recipe, str):
+        if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
+        r = dict(RECIPES[recipe], name=recipe)
+    else: r = dict(RECIPES['paper'], name='custom', **recipe)
+    if r['schedule'] not in ('plateau', 'cosine'): raise ValueError(f"recipe schedule must be 'plateau' or 'cosine', got {r['schedule']!r}")
+    if r['schedule'] == 'cosine' and not (r.get('final') is not None and 0 <= r['final'] <= 1):
+        raise ValueError(f"a cosine recipe needs final (a fraction of lr in [0, 1]), got {r.get('final')!r}")
+    return r
+
+def lr_factor(step:int, # optimiser steps taken in this iteration
+              total:int, # optimiser steps of the iteration
+              warmup:int=0, # linear warm-up steps
+              final:float=0.02 # the factor reached at the last step
+             )->float:
+    "Multiplier of the peak learning rate at `step`: linear warm-up, then cosine decay to `final`."
+    if step < warmup: return (step + 1) / warmup
+    q = min(1.0, (step - warmup) / max(1, total - warmup))
+    return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * q))
 
 # %% ../nbs/06_train.ipynb #0614287a
 @dataclass
@@ -77,7 +107,9 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
                 beta:float=0.005, # weight of the KL term
                 on_batch=None, # called as `on_batch(batch_index, model)` after every step (tests, hooks)
                 pbar=None, # an optional tqdm bar updated per batch
-                loss_fn=None # the loss of full batches, e.g. a `CompiledLoss`; None = `model.loss`
+                loss_fn=None, # the loss of full batches, e.g. a `CompiledLoss`; None = `model.loss`
+                sched=None, # a learning-rate scheduler stepped after every optimiser step (per-step recipes)
+                clip:float|None=None # clip the gradient norm to this (None = no clipping, the paper)
                )->list[float]: # summed loss, recon, kl over the epoch
     "Train `model` for one epoch over `data` in the given order."
     model.train()
@@ -86,13 +118,14 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
     for b, s in enumerate(range(0, len(order), batch_size)):
         idx = order[s:s + batch_size]
         fn = loss_fn if loss_fn is not None and len(idx) == batch_size else model.loss
-        loss, recon, kld = _step(fn, model, opt, data.types[idx], data.adj[idx], beta)
+        loss, recon, kld = _step(fn, model, opt, data.types[idx], data.adj[idx], beta, clip)
+        if sched is not None: sched.step()
         tot += torch.stack([loss.detach(), recon.detach(), kld.detach()]).double()
         if on_batch is not None: on_batch(b, model)
         if pbar is not None: pbar.update(1)
     return tot.tolist()
 
-def _step(fn, model, opt, types, adj, beta):
+def _step(fn, model, opt, types, adj, beta, clip=None):
     "One optimiser step on one batch; a step of a `CompiledLoss` that fails is retried eagerly (and it stays eager)."
     try:
         opt.zero_grad(set_to_none=True)
@@ -105,6 +138,7 @@ def _step(fn, model, opt, types, adj, beta):
         loss, recon, kld = model.loss(types, adj, beta)
         loss.backward()
     if isinstance(fn, CompiledLoss) and fn.error is None: fn.ok = True
+    if clip is not None: torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     opt.step()
     return loss, recon, kld
 
@@ -186,9 +220,12 @@ def read_config(run_dir # a run directory
 def _latent_name(t, T, epoch): return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
 
 # %% ../nbs/06_train.ipynb #80180d15
-def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta):
-    return dict(model=model, model_kwargs=dict(sorted((model_kwargs or {}).items())), epochs=epochs,
-                iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr, beta=beta)
+def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta, recipe=None, init_embedding=None):
+    s = dict(model=model, model_kwargs=dict(sorted((model_kwargs or {}).items())), epochs=epochs,
+             iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr, beta=beta)
+    if recipe is not None and recipe['name'] != 'paper': s['recipe'] = recipe  # paper runs keep their settings unchanged
+    if init_embedding is not None: s['init_embedding'] = init_embedding
+    return s
 
 def _read_config(out):
     try: return read_config(out)
@@ -209,11 +246,23 @@ def _new_model(name, model_kwargs, device, emb=None):
         with torch.no_grad(): model.op_embedding.weight.copy_(emb)
     return model
 
-def _optim(model, lr):
+def _optim(model, lr, recipe=None, steps:int=1):
+    "Adam and the recipe's scheduler: ReduceLROnPlateau per epoch (the paper) or per-step warm-up + cosine decay."
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    if recipe is not None and recipe['schedule'] == 'cosine':
+        w, f = recipe['warmup'], recipe['final']
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, w, f))
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='min', factor=PAPER_SETTINGS['factor'],
                                                        patience=PAPER_SETTINGS['patience'])
     return opt, sched
+
+def _init_embedding(path):
+    "The embedding table saved by another run (`embedding_iter<t>.npy`) and its record for the settings."
+    path = Path(path)
+    try: a = np.load(path)
+    except Exception as e: raise TrainingError(f"{path}: not a readable .npy embedding table ({e}); give an embedding_iter<t>.npy of a finished run")
+    if a.ndim != 2: raise TrainingError(f"{path}: an embedding table must be 2-D (types x size), got shape {a.shape}")
+    return torch.from_numpy(a.astype(np.float32)), dict(file=path.name, run=path.parent.name, sha256=hashlib.sha256(a.tobytes()).hexdigest()[:16])
 
 # %% ../nbs/06_train.ipynb #5a43fd4c
 def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn', ...)
@@ -226,18 +275,23 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
           resume:bool=False, # continue an unfinished run in `out_dir` from its checkpoint
           save_every:int=100, # latent means every this many epochs (and at the end of each iteration)
           checkpoint_every:int=1, # resumable checkpoint every this many epochs (and at the end); a kill loses < this many
-          batch_size:int=32, # graphs per batch (paper: 32)
-          lr:float=1e-4, # Adam learning rate (paper: 1e-4)
+          batch_size:int|None=None, # graphs per batch; None = the recipe's (paper: 32)
+          lr:float|None=None, # peak Adam learning rate; None = the recipe's (paper: 1e-4)
           beta:float=0.005, # KL weight (reference code: 0.005)
           model_kwargs:dict|None=None, # constructor overrides, e.g. dict(hs=64, nz=16)
           quiet:bool=False, # no progress bars
           overwrite:bool=False, # delete an existing run in `out_dir` first
           scale:str|None=None, # provenance label; None = 'paper' for paper settings, else 'quick'
           on_batch=None, # hook `on_batch(batch_index, model)` after every optimiser step
+          recipe:str|dict|None=None, # training recipe (`RECIPES`: 'paper', 'cpu'); None = the paper's
+          init_embedding=None, # an `embedding_iter<t>.npy` of another run: the first iteration starts from this table
           compile:str|None=None # torch.compile backend of the training step (`COMPILE_BACKENDS`; 'inductor' = CUDA graphs on a GPU); None = eager
          )->dict: # summary: out_dir, model, status, skipped, epochs, iterations, n_train, n_test, device, final, seconds, latent
-    "Train a registered graph VAE as the paper did, resumably; returns a summary of the run."
+    "Train a registered graph VAE as the paper did (or with another recipe), resumably; returns a summary of the run."
     if model not in model_names(): raise ValueError(f"unknown model {model!r}; known: {', '.join(model_names())}")
+    rec = recipe_settings(recipe)
+    lr = rec['lr'] if lr is None else lr; batch_size = rec['batch_size'] if batch_size is None else batch_size
+    rec.update(lr=lr, batch_size=batch_size)
     for k, v in dict(epochs=epochs, save_every=save_every, checkpoint_every=checkpoint_every, batch_size=batch_size).items():
         if not (isinstance(v, int) and v >= 1): raise ValueError(f"{k} must be a positive integer, got {v!r}")
     if compile is not None and compile not in COMPILE_BACKENDS: raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, got {compile!r}")
@@ -246,7 +300,8 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     device = device or default_device()
     if torch.device(device).type == 'cuda' and not torch.cuda.is_available(): raise TrainingError("device 'cuda' requested but no GPU is available")
     out = Path(out_dir)
-    settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta)
+    emb0, emb0_info = _init_embedding(init_embedding) if init_embedding is not None else (None, None)
+    settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta, rec, emb0_info)
     # --- an existing run: skip, resume, refuse or replace
     cfg = _read_config(out) if out.exists() else None
     ckpt = done = None
@@ -279,20 +334,20 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     del probe
     atomic_write_json(out / 'config.json', cfg)
     rows = ckpt['log'] if ckpt else done[1] if done else []
-    t0_iter, emb = (ckpt['iteration'], ckpt['emb_init']) if ckpt else (done[0] + 1, done[2]) if done else (1, None)
+    t0_iter, emb = (ckpt['iteration'], ckpt['emb_init']) if ckpt else (done[0] + 1, done[2]) if done else (1, emb0)
     from tqdm.auto import tqdm
     for t in range(t0_iter, T + 1):
         if ckpt is not None and ckpt['iteration'] == t:   # resume inside this iteration
             m = _new_model(model, model_kwargs, device)
             m.load_state_dict(ckpt['model'])
-            opt, sched = _optim(m, lr)
+            opt, sched = _optim(m, lr, rec, epochs * math.ceil(len(tr) / batch_size))
             opt.load_state_dict(ckpt['optimizer']); sched.load_state_dict(ckpt['scheduler'])
             order, e0 = list(ckpt['order']), ckpt['epoch']
             set_rng_state(ckpt['rng']); ckpt = None
         else:
             seed_everything(seed)
             m = _new_model(model, model_kwargs, device, emb)
-            opt, sched = _optim(m, lr)
+            opt, sched = _optim(m, lr, rec, epochs * math.ceil(len(tr) / batch_size))
             order, e0 = list(range(len(tr))), 0
         loss_fn = CompiledLoss(m, compile) if compile else None
         cfg['compile'] = None if loss_fn is None else loss_fn.status
@@ -304,7 +359,9 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                 random.shuffle(order)
                 bbar.reset(total=nb)
                 lr_now, tic = opt.param_groups[0]['lr'], time.perf_counter()
-                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar, loss_fn)
+                per_step = rec['schedule'] == 'cosine'
+                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar, loss_fn,
+                                              sched if per_step else None, rec['clip'])
                 if loss_fn is not None and cfg['compile'] != loss_fn.status:  # record what ran (compiled, or why not)
                     cfg['compile'] = loss_fn.status; atomic_write_json(out / 'config.json', cfg)
                 if not all(map(math.isfinite, (loss, recon, kl))):
@@ -313,7 +370,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                     raise TrainingDiverged(f"{model}: non-finite loss (loss={loss}, recon={recon}, kl={kl}) in iteration {t}, "
                                            f"epoch {epoch}; training stopped. The last good checkpoint ({last}) is kept in "
                                            f"{out / 'checkpoint.pt'}")
-                sched.step(loss)
+                if not per_step: sched.step(loss)
                 n = len(tr)
                 rows.append(dict(iteration=t, epoch=epoch, loss=loss / n, recon=recon / n, kl=kl / n, lr=lr_now,
                                  seconds=round(time.perf_counter() - tic, 3)))
@@ -431,6 +488,53 @@ def load_run(run_dir, # a run directory written by `train`
     m.load_state_dict(sd)
     return m.to(device).eval(), cfg, _latest_any(out)
 
+# %% ../nbs/06_train.ipynb #c1a7e0e2
+def pretrained_dir()->Path:
+    "Where the package keeps its pretrained weights (`opemb_nb/assets/pretrained`)."
+    from importlib.resources import files
+    return Path(str(files('opemb_nb'))) / 'assets' / 'pretrained'
+
+def export_pretrained(run_dir, # a finished training run
+                      name:str|None=None, # file name without .pt (default: the run directory's name)
+                      dest=None, # folder (default: `pretrained_dir()`)
+                      dtype=torch.float16 # storage type of the floating-point weights
+                     )->Path:
+    "Write a run's final weights (as `dtype`), settings, provenance and Table 1-2 numbers to DEST/NAME.pt."
+    out = _run_dir(run_dir)
+    cfg = _read_config(out)
+    if cfg is None or cfg.get('status') != 'complete' or not (out / 'model.pt').exists():
+        raise TrainingError(f"{out}: not a finished run (no model.pt or status not 'complete'); train it first")
+    sd = torch.load(out / 'model.pt', map_location='cpu')['state_dict']
+    extra = {f: json.loads((out / f).read_text()) for f in ('metrics.json', 'sgp.json') if (out / f).exists()}
+    keep = ('recon_acc', 'validity', 'uniqueness', 'novelty', 'rmse_mean', 'pearson_mean')
+    d = dict(format=1, name=name or out.name, model=cfg['model'], model_kwargs=cfg['settings']['model_kwargs'],
+             settings=cfg['settings'], provenance=cfg['provenance'], final=(cfg.get('summary') or {}).get('final'),
+             results={k: v for e in extra.values() for k, v in e.items() if k in keep},
+             state_dict={k: v.to(dtype) if v.is_floating_point() else v for k, v in sd.items()})
+    path = Path(dest or pretrained_dir()) / f"{d['name']}.pt"
+    atomic_torch_save(path, d)
+    return path
+
+def pretrained_names(dest=None # folder (default: `pretrained_dir()`)
+                    )->list[str]:
+    "The names `load_pretrained` knows."
+    p = Path(dest or pretrained_dir())
+    return sorted(f.stem for f in p.glob('*.pt')) if p.is_dir() else []
+
+def load_pretrained(name:str, # e.g. 'dvae' or 'dvae-emb' (see `pretrained_names()`)
+                    device:str='cpu', # where to put the model
+                    dest=None # folder (default: `pretrained_dir()`)
+                   ):
+    "A shipped pretrained model in float32 and evaluation mode; `.pretrained` holds its settings, provenance and results."
+    path = Path(dest or pretrained_dir()) / f'{name}.pt'
+    if not path.exists(): raise FileNotFoundError(f"no pretrained model {name!r}; known: {', '.join(pretrained_names(dest)) or 'none'}")
+    try: d = torch.load(path, map_location='cpu')
+    except Exception as e: raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e}); reinstall the package or export it again")
+    m = make_model(d['model'], **d['model_kwargs'])
+    m.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in d['state_dict'].items()})
+    m.pretrained = {k: v for k, v in d.items() if k != 'state_dict'}
+    return m.to(device).eval()
+
 # %% ../nbs/06_train.ipynb #b1971c36
 def _pos_int(s):
     try: v = int(s)
@@ -441,7 +545,7 @@ def _pos_int(s):
 def train_cli(argv:list[str]|None=None # arguments after `opemb train`
              )->dict:
     "`opemb train`: train one graph VAE and write log.csv, checkpoints, latents and config.json to --out."
-    p = argparse.ArgumentParser(prog='opemb train', description='Train a graph VAE on ENAS-6 as the paper did (Adam 1e-4, batch 32, ReduceLROnPlateau).')
+    p = argparse.ArgumentParser(prog='opemb train', description='Train a graph VAE on ENAS-6 as the paper did (Adam 1e-4, batch 32, ReduceLROnPlateau), or with another recipe.')
     p.add_argument('--model', required=True, choices=model_names(), help='model name')
     p.add_argument('--out', required=True, help='run directory')
     p.add_argument('--epochs', type=_pos_int, default=300, help='epochs per iteration (default 300)')
@@ -455,6 +559,11 @@ def train_cli(argv:list[str]|None=None # arguments after `opemb train`
     p.add_argument('--nz', type=_pos_int, default=None, help='latent size (default: the paper\'s 56)')
     p.add_argument('--save-every', type=_pos_int, default=100, help='save latent means every K epochs (default 100)')
     p.add_argument('--checkpoint-every', type=_pos_int, default=1, help='resumable checkpoint every C epochs (default 1: a kill loses at most the epoch in progress)')
+    p.add_argument('--recipe', choices=list(RECIPES), default=None, help="training recipe (default: the paper's; 'cpu': the fast recipe of the learning-speed study)")
+    p.add_argument('--lr', type=float, default=None, help="peak Adam learning rate (default: the recipe's; paper 1e-4)")
+    p.add_argument('--batch-size', type=_pos_int, default=None, help="graphs per batch (default: the recipe's; paper 32)")
+    p.add_argument('--beta', type=float, default=0.005, help='KL weight (default 0.005, the reference code)')
+    p.add_argument('--init-embedding', default=None, metavar='NPY', help="start the first iteration from this embedding_iter<t>.npy of another run")
     p.add_argument('--compile', choices=COMPILE_BACKENDS, default=None, help="torch.compile the training step with this backend ('inductor': CUDA graphs on a GPU); default: eager")
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     a = p.parse_args(argv)
@@ -462,7 +571,7 @@ def train_cli(argv:list[str]|None=None # arguments after `opemb train`
     try:
         s = train(a.model, a.out, epochs=a.epochs, iterations=a.iterations, subset=a.subset, device=a.device, seed=a.seed,
                   resume=a.resume, save_every=a.save_every, checkpoint_every=a.checkpoint_every, model_kwargs=kw, quiet=a.quiet, overwrite=a.overwrite,
-                  compile=a.compile)
+                  compile=a.compile, recipe=a.recipe, lr=a.lr, batch_size=a.batch_size, beta=a.beta, init_embedding=a.init_embedding)
     except (TrainingError, ValueError) as e:
         print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(1)
     f = s['final']
