@@ -124,7 +124,7 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
                  maxiter:int=150, # L-BFGS-B iterations per point (0 = grid only)
                  seed:int=0 # seed of the grid
                 )->tuple[np.ndarray, dict]: # chosen points [q, d] (or candidate indices) and info
-    "Greedy kriging-believer batch of q points maximising log EI (reference-spec §5.2b)."
+    "Greedy kriging-believer batch of q points maximising log EI (as the reference's sparse_gp.py)."
     g = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         if candidates is None:
@@ -378,7 +378,7 @@ def latent_bo(model, # graph VAE (decode)
               random_baseline:bool=False, # also decode and score `batch` uniform points of the box per round (not added)
               verbose:bool=False
              )->dict:
-    "Batch BO in a VAE's latent space (reference-spec §5): refit the SGP, pick a batch by EI, decode, evaluate, append."
+    "Batch BO in a VAE's latent space (as the reference's bo.py): refit the SGP, pick a batch by EI, decode, evaluate, append."
     if unscored not in ('worst', 'skip'): raise ValueError(f"unscored must be 'worst' or 'skip', got {unscored!r}")
     ev = as_evaluator(evaluator); table = table or TableEvaluator()
     X = np.asarray(Z_train, np.float64); y, _, (m, s) = standardise_acc(acc_train)

@@ -12,8 +12,8 @@ import torch
 # %% auto #0
 __all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
            'atomic_savez', 'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
-           'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'resolve_workers', 'parallel_map',
-           'workers_arg', 'default_workers']
+           'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'resolve_workers', 'worker_init',
+           'parallel_map', 'workers_arg', 'default_workers']
 
 # %% ../nbs/00_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -179,16 +179,22 @@ def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
     if w is None or w < 1: raise ValueError(f"workers must be an integer >= 1 or 'auto', got {workers!r}")
     return w
 
+def worker_init():
+    "Set up a worker process for CPU work: one torch thread, and denormal numbers flushed to zero."
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)  # converged models produce denormals; x86 computes with them many times slower
+
 def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial` of one)
                  items, # its arguments
                  workers:int|str|None=1 # processes, or 'auto' (one per item up to the cores); 1 = a loop in this process
                 )->list:
-    "`[fn(x) for x in items]`, in up to `workers` spawned processes (one torch thread each); results in order."
+    "`[fn(x) for x in items]`, in up to `workers` spawned processes (`worker_init`: one torch thread each); results in order."
     items = list(items)
     w = min(resolve_workers(workers, len(items)), len(items))
     if w <= 1: return [fn(x) for x in items]
     import concurrent.futures as cf, multiprocessing as mp
-    with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'), initializer=torch.set_num_threads, initargs=(1,)) as ex:
+    from opemb_nb import core  # the package's function, importable by name in a spawned worker (also from a notebook)
+    with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'), initializer=core.worker_init) as ex:
         return list(ex.map(fn, items))
 
 def workers_arg(text:str # a command-line value

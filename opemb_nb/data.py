@@ -199,7 +199,7 @@ def is_valid_enas(types:torch.Tensor, # [N, 8] vertex types, -1 past the last ve
                   adj:torch.Tensor, # [N, 8, 8] adjacency
                   n_vertices:int|None=None # if given, also require exactly this many vertices
                  )->torch.Tensor: # BoolTensor [N]
-    "ENAS validity of a batch of dense graphs (reference-spec §3.2)."
+    "ENAS validity of a batch of dense graphs (the rules of the reference's `is_valid_ENAS`)."
     types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
     if types.ndim == 1: types, adj = types[None], adj[None]
     N, V = types.shape

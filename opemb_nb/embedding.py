@@ -38,7 +38,7 @@ class OneHotEncoding(nn.Module):
 def _onehot(n_types=N_TYPES, dim=None, **kwargs): return OneHotEncoding(n_types)
 
 # %% ../nbs/03_embedding.ipynb #90d3c5d6
-DVAE_EMB5_TABLE = torch.tensor([  # the reference's hard-coded table (reference-spec §2.4), rows = vertex types
+DVAE_EMB5_TABLE = torch.tensor([  # the reference's hard-coded table (DVAE_EMB in the authors' models.py), rows = vertex types
     [-1.505, -0.665, -0.641],  # input
     [-1.570, -0.080, -0.590],  # output
     [-0.222, -1.357,  0.844],  # conv3x3

@@ -21,7 +21,7 @@ __all__ = ['PAPER_TABLE2', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_se
 def standardise_acc(acc_train, # raw accuracies of the training points
                     acc_test=None # raw accuracies of the test points (optional)
                    )->tuple: # y_train, y_test (or None), (mean, std) of -acc_train
-    "y = standardised -accuracy with the training split's mean and std (ddof=0), reference-spec §1.5."
+    "y = standardised -accuracy with the training split's mean and std (ddof=0), as the reference's bo.py."
     a = -np.asarray(acc_train, dtype=np.float64)
     if a.ndim != 1 or len(a) < 2: raise ValueError(f"acc_train must be a 1-D array of at least 2 accuracies, got shape {a.shape}")
     m, s = float(a.mean()), float(a.std())
@@ -79,7 +79,7 @@ class GPPosterior:
 @contextlib.contextmanager
 def cpu_fit_settings(threads:int|None=1 # torch threads during the fit (None = unchanged)
                     ):
-    "Flush denormals and limit torch threads inside the block; restore afterwards (tooling.md)."
+    "Flush denormals and limit torch threads inside the block; restore afterwards."
     old = torch.get_num_threads()
     torch.set_flush_denormal(True)
     if threads: torch.set_num_threads(threads)

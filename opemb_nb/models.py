@@ -206,7 +206,7 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                  adj:torch.Tensor, # [B, 8, 8] true Bool adjacency
                  reduction:str='sum' # 'sum', or 'none': the 7 type and 28 edge terms of each graph
                 ): # scalar -log p(G | z) summed over the batch, or (type terms [B, 7], edge terms [B, 28])
-    "Teacher-forced reconstruction loss of the D-VAE decoder (reference-spec §2.3), dense: all 28 partial states."
+    "Teacher-forced reconstruction loss of the D-VAE decoder (as `DVAE.loss` of the reference), dense: all 28 partial states."
     n, hs, cell = self.max_n, self.hs, self.grud
     x = self.op_encoding(types)
     A = adj.to(x.dtype)
@@ -287,7 +287,7 @@ def recon_loss(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                types:torch.Tensor, # [B, 8] true vertex types
                adj:torch.Tensor # [B, 8, 8] true Bool adjacency
               )->torch.Tensor: # scalar: -log p(G | z), summed over the batch
-    "Teacher-forced reconstruction loss of the D-VAE decoder (reference-spec §2.3): 7 type + 28 edge terms, summed."
+    "Teacher-forced reconstruction loss of the D-VAE decoder (as `DVAE.loss` of the reference): 7 type + 28 edge terms, summed."
     check_graphs(types, adj, where=f'{self.name}.loss')
     return (self._recon_compact if self._compact(z.device) else self._recon_dense)(z, types, adj)
 
@@ -308,7 +308,7 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
            stochastic:bool=True, # sample types and edges (the reference, every metric); False: argmax and p > 0.5
            generator:torch.Generator|None=None # random generator (on z's device); None = torch's global one
           )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 after END), adj [B, 8, 8] Bool
-    "Generate one graph per latent point with the D-VAE decoder (reference-spec §2.2), batched."
+    "Generate one graph per latent point with the D-VAE decoder (as `DVAE.decode` of the reference), batched."
     B, n, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
     compact = self._compact(dev)
     gi_all = F.linear(self.op_encoding(torch.arange(self.nvt, device=dev)), cell.weight_ih, cell.bias_ih)  # [8, 3hs]
@@ -487,7 +487,7 @@ def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, e
 
 # %% ../nbs/04_models.ipynb #591d5e47
 class GCN(DVAE):
-    "The GCN encoder of the paper's GCN/GCN-EMB baselines (reference-spec §2.5-2.6) with the D-VAE decoder."
+    "The GCN encoder of the paper's GCN/GCN-EMB baselines (`DVAE_GCN`, `DVAE_GCN_EMB` of the reference) with the D-VAE decoder."
     levels = 3
     def __init__(self, hs:int=501, nz:int=56, bidirectional:bool=False, encoding:str='onehot', emb_size:int=3,
                  emb_init:str='normal', name:str='gcn'):

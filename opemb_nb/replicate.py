@@ -140,7 +140,7 @@ def _steps(name, run, cfg, device):
 
 # %% ../nbs/13_replicate.ipynb #e1b2c3d6
 def _train_job(args):
-    import torch; torch.set_num_threads(1)
+    from opemb_nb.core import worker_init; worker_init()
     return _train_step(*args)
 
 def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from) as `scale_runs` gives them
@@ -242,6 +242,7 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (the full split
     if bad: raise ValueError(f"unknown model(s) {bad}; the paper's six are {', '.join(MODELS)}")
     out = Path(out or Path('results') / scale); out.mkdir(parents=True, exist_ok=True)
     tic, cfg, device = time.perf_counter(), dict(SCALES[scale], name=scale), device or default_device()
+    import torch; torch.set_flush_denormal(True)  # on a CPU: denormals of converged models slow every step (benchmarks/denormals.py)
     runs = scale_runs(cfg, models)
     if steps is None or 'train' in steps:
         print(f"== training {len(runs)} runs ({scale} scale): {', '.join(r for r, _ in runs)}", file=sys.stderr, flush=True)

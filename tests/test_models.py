@@ -1,5 +1,5 @@
 """Equivalence tests for opemb_nb.models: the dense, batched models against slow per-graph transcriptions of
-the reference recursions (reference-spec §2.1-2.3, §2.5), written here from the spec, independent of the
+the reference recursions (`DVAE`, `DVAE_GCN` of the reference models.py: encoder, decoder, loss), written here per graph, independent of the
 dense code. float64, small hs, tolerance 1e-5 on the loss and on every gradient."""
 import pytest
 import torch
@@ -36,7 +36,7 @@ def _model(name, seed=0):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# the reference, transcribed per graph (reference-spec §2.0-2.3, §2.5)
+# the reference recursions, per graph (encoder, gated sum, decoder and loss of DVAE; the GCN encoder of DVAE_GCN)
 def _feat(m, t):
     "x_v: one-hot of the type, or the operation-embedding row (§2.0, §2.4)."
     if m.op_embedding is None: return torch.eye(8, dtype=torch.float64)[t]
