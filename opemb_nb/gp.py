@@ -217,9 +217,9 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
     "Table 2 for a run: fit the SGP on its latest latent means for each seed and write DIR/sgp.json."
     path, epoch = latest_latent(run_dir)
     d = load_latent(path)
+    meta = run_meta(run_dir)  # a malformed config.json stops here, before the fits
     res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'], seeds=range(1, seeds + 1), verbose=verbose,
                          workers=workers, **fit_kw)
-    meta = run_meta(run_dir)
     res['latent_file'] = path.name; res['latent_epoch'] = epoch
     fit = {k: q.default for k, q in inspect.signature(fit_sgp).parameters.items()  # the fit's settings: defaults, overridden
            if q.default is not inspect.Parameter.empty and k not in ('seed', 'verbose', 'device', 'threads')}

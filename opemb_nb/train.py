@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #65612fbe
 from __future__ import annotations
-import argparse, csv, hashlib, io, json, math, random, re, sys, time, warnings
+import argparse, csv, hashlib, io, json, math, os, random, re, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -16,9 +16,10 @@ from .data import load_enas6
 # %% auto #0
 __all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'LATENT_KEYS', 'default_iterations', 'recipe_settings',
            'lr_factor', 'Split', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch',
-           'CompiledLoss', 'latent_means', 'save_latents', 'TrainingError', 'TrainingDiverged', 'read_log',
-           'read_config', 'train', 'latent_files', 'latest_latent', 'load_latent', 'config_meta', 'run_meta',
-           'load_run', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained', 'train_cli']
+           'CompiledLoss', 'latent_means', 'save_latents', 'TrainingError', 'TrainingDiverged', 'RunFileError',
+           'RunFileWarning', 'read_log', 'read_config', 'train', 'latent_files', 'latest_latent', 'load_latent',
+           'config_meta', 'run_meta', 'load_run', 'pretrained_dir', 'export_pretrained', 'pretrained_names',
+           'load_pretrained', 'train_cli']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
@@ -193,6 +194,29 @@ class TrainingError(RuntimeError):
 class TrainingDiverged(TrainingError):
     "A non-finite loss: the run stopped, the last good checkpoint is kept."
 
+class RunFileError(TrainingError, ValueError):
+    "A file of a run directory that cannot be read or is not what `train` writes (truncated, corrupt, malformed); the message names it, says what is wrong and what to do."
+
+class RunFileWarning(UserWarning):
+    "An unreadable file of a run directory that `train` went on without; it is set aside (renamed), never deleted."
+
+_RESTORE = "restore it from a copy of the run, or train the run again (opemb train ... --overwrite)"  # what to do, for readers of a run
+_RESTART = "use overwrite=True (--overwrite) to start again"  # what to do, for `train`
+
+def _why(e:BaseException, n:int=160)->str:
+    "An exception in one short line: its type and the first sentence of its message (torch's run to paragraphs)."
+    s = ' '.join(re.sub(r'\x1b\[[0-9;]*m', '', str(e)).split()).split('. ')[0].rstrip('.')
+    if len(s) > n: s = s[:n - 3] + '...'
+    name = type(e).__name__ if type(e).__name__[0].isupper() else f"{type(e).__module__}.{type(e).__name__}"  # zlib.error
+    return f"{name}: {s}" if s else name
+
+def _set_aside(path:Path)->Path:
+    "Rename an unreadable file to NAME.unreadable (NAME.unreadable.2, ... when taken), out of reach of later writes; the new path."
+    new, k = path.with_name(path.name + '.unreadable'), 1
+    while new.exists(): k += 1; new = path.with_name(f"{path.name}.unreadable.{k}")
+    os.replace(path, new)
+    return new
+
 _LOG_FIELDS = ('iteration', 'epoch', 'loss', 'recon', 'kl', 'lr', 'seconds')
 _ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
 
@@ -207,15 +231,19 @@ def read_log(run_dir # a run directory
     with open(Path(run_dir) / 'log.csv') as f:
         return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
 
-def read_config(run_dir # a run directory
-               )->dict|None:
-    "The `config.json` of a run as a dict, None when there is none; a clear ValueError when it is not valid JSON."
+def _config_file(run_dir, remedy:str)->dict|None:
     p = Path(run_dir) / 'config.json'
     try: cfg = json.loads(p.read_text())
     except FileNotFoundError: return None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{p}: not valid JSON ({e})")
-    if not isinstance(cfg, dict): raise ValueError(f"{p}: not a JSON object")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RunFileError(f"{p}: not valid JSON ({e}); {remedy}")
+    except OSError as e: raise RunFileError(f"{p}: unreadable ({_why(e)}); {remedy}")
+    if not isinstance(cfg, dict): raise RunFileError(f"{p}: not a JSON object; {remedy}")
     return cfg
+
+def read_config(run_dir # a run directory
+               )->dict|None:
+    "The `config.json` of a run as a dict, None when there is none; a `RunFileError` (a ValueError) naming it when it is not a readable JSON object."
+    return _config_file(run_dir, _RESTORE)
 
 def _latent_name(t, T, epoch): return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
 
@@ -228,9 +256,11 @@ def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size,
     return s
 
 def _read_config(out):
-    try: return read_config(out)
-    except ValueError as e: raise TrainingError(f"{e}; use overwrite=True (--overwrite) to start again")
-    except OSError as e: raise TrainingError(f"{out / 'config.json'}: unreadable ({e}); use overwrite=True (--overwrite) to start again")
+    "The config.json of a run `train` is asked to continue (as `read_config`; what to do said for training)."
+    cfg = _config_file(out, _RESTART)
+    if cfg is not None and not isinstance(cfg.get('settings'), dict):
+        raise RunFileError(f"{out / 'config.json'}: no 'settings' entry (not a config.json written by opemb train); {_RESTART}")
+    return cfg
 
 def _summary(out, cfg, rows, skipped):
     T, E = cfg['settings']['iterations'], cfg['settings']['epochs']
@@ -260,8 +290,8 @@ def _init_embedding(path):
     "The embedding table saved by another run (`embedding_iter<t>.npy`) and its record for the settings."
     path = Path(path)
     try: a = np.load(path)
-    except Exception as e: raise TrainingError(f"{path}: not a readable .npy embedding table ({e}); give an embedding_iter<t>.npy of a finished run")
-    if a.ndim != 2: raise TrainingError(f"{path}: an embedding table must be 2-D (types x size), got shape {a.shape}")
+    except Exception as e: raise RunFileError(f"{path}: not a readable .npy embedding table ({_why(e)}); give an embedding_iter<t>.npy of a finished run")
+    if a.ndim != 2: raise RunFileError(f"{path}: an embedding table must be 2-D (types x size), got shape {a.shape}; give an embedding_iter<t>.npy of a finished run")
     return torch.from_numpy(a.astype(np.float32)), dict(file=path.name, run=path.parent.name, sha256=hashlib.sha256(a.tobytes()).hexdigest()[:16])
 
 # %% ../nbs/06_train.ipynb #5a43fd4c
@@ -315,11 +345,23 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
             raise TrainingError(f"{out} holds a run with other settings (existing, requested): {diff}; "
                                 f"use another directory or overwrite=True (--overwrite)")
         if cfg.get('status') == 'complete' and (out / 'model.pt').exists():
-            return _summary(out, cfg, read_log(out), skipped=True)
+            try: rows = read_log(out)
+            except (OSError, ValueError, KeyError, TypeError, csv.Error) as e:
+                raise RunFileError(f"{out / 'log.csv'}: not a log written by train ({_why(e)}); restore it from a copy of the run, or {_RESTART}")
+            return _summary(out, cfg, rows, skipped=True)
         if not resume: raise TrainingError(f"{out} holds an unfinished run; pass resume=True (--resume) to continue it "
                                            f"or overwrite=True (--overwrite) to start again")
-        if (out / 'checkpoint.pt').exists(): ckpt = torch.load(out / 'checkpoint.pt', map_location='cpu', weights_only=False)
-        else: done = _finished_iterations(out, epochs, T)  # no checkpoint (e.g. brought back without one): from the last embedding
+        ck, why, bad = out / 'checkpoint.pt', None, []
+        if ck.exists(): ckpt, why = _read_checkpoint(ck)
+        if ckpt is None:  # no checkpoint (e.g. brought back without one) or an unreadable one: from the last embedding
+            done = _finished_iterations(out, epochs, T, bad)
+            if why is not None:
+                if done is None: raise RunFileError(f"{ck}: {why}, and no finished iteration to continue from without it; {_RESTART}, "
+                                                    f"or delete {ck.name} and resume (training starts from epoch 1)")
+                bad.insert(0, (ck, why))
+            for f, w in bad:  # set aside, never overwritten by the files training writes again
+                at = f"the end of iteration {done[0]}" if done else "epoch 1"
+                warnings.warn(f"{f}: {w}; kept as {_set_aside(f).name}, training continues from {at}", RunFileWarning)
     if out.exists():  # temporary files of writes interrupted by a hard kill (never the artifacts themselves)
         for f in out.glob('.*.tmp'):
             if _ARTIFACTS.match(f.name[1:].rsplit('.', 2)[0]): f.unlink()
@@ -339,9 +381,12 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     for t in range(t0_iter, T + 1):
         if ckpt is not None and ckpt['iteration'] == t:   # resume inside this iteration
             m = _new_model(model, model_kwargs, device)
-            m.load_state_dict(ckpt['model'])
             opt, sched = _optim(m, lr, rec, epochs * math.ceil(len(tr) / batch_size))
-            opt.load_state_dict(ckpt['optimizer']); sched.load_state_dict(ckpt['scheduler'])
+            try:
+                m.load_state_dict(ckpt['model']); opt.load_state_dict(ckpt['optimizer']); sched.load_state_dict(ckpt['scheduler'])
+            except (RuntimeError, KeyError, TypeError, ValueError) as e:
+                raise RunFileError(f"{out / 'checkpoint.pt'}: does not fit the model of these settings ({_why(e)}); {_RESTART}, "
+                                   f"or delete checkpoint.pt and resume (training starts from epoch 1)")
             order, e0 = list(ckpt['order']), ckpt['epoch']
             set_rng_state(ckpt['rng']); ckpt = None
         else:
@@ -396,15 +441,31 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
 def _npy(a):
     buf = io.BytesIO(); np.save(buf, a); return buf.getvalue()
 
-def _finished_iterations(out:Path, epochs:int, T:int):
-    "(t, log rows up to t, embedding after t) of the last iteration t < T that finished (all epochs logged, table saved), or None."
+_CHECKPOINT_KEYS = ('iteration', 'epoch', 'emb_init', 'model', 'optimizer', 'scheduler', 'rng', 'order', 'log')
+
+def _read_checkpoint(path:Path):
+    "(checkpoint, None), or (None, what is wrong with the file) when torch cannot read it or it is not a checkpoint of `train`."
+    try: c = torch.load(path, map_location='cpu', weights_only=False)
+    except Exception as e: return None, f"not a readable checkpoint, truncated or corrupt ({_why(e)})"
+    if not isinstance(c, dict) or any(k not in c for k in _CHECKPOINT_KEYS): return None, "not a checkpoint written by train (entries missing)"
+    return c, None
+
+def _finished_iterations(out:Path, epochs:int, T:int, bad:list|None=None):
+    "(t, log rows up to t, embedding after t) of the last iteration t < T that finished (all epochs logged, table saved and readable), or None."
     try: rows = read_log(out)
-    except (FileNotFoundError, ValueError, KeyError, TypeError): return None
-    t = 0
-    while t + 1 < T and (out / f'embedding_iter{t + 1}.npy').exists() and \
-            [r['epoch'] for r in rows if r['iteration'] == t + 1] == list(range(1, epochs + 1)): t += 1
+    except (OSError, ValueError, KeyError, TypeError, csv.Error): return None
+    t, emb = 0, None
+    while t + 1 < T and [r['epoch'] for r in rows if r['iteration'] == t + 1] == list(range(1, epochs + 1)):
+        p = out / f'embedding_iter{t + 1}.npy'
+        if not p.exists(): break
+        try: a = np.load(p)
+        except Exception as e: a = e
+        if not (isinstance(a, np.ndarray) and a.ndim == 2):  # an unreadable table ends the finished iterations; `bad` gets it
+            if bad is not None: bad.append((p, f"not a readable .npy embedding table ({_why(a) if isinstance(a, Exception) else 'not 2-D'})"))
+            break
+        t, emb = t + 1, torch.from_numpy(a)
     if t == 0: return None
-    return t, [r for r in rows if r['iteration'] <= t], torch.from_numpy(np.load(out / f'embedding_iter{t}.npy'))
+    return t, [r for r in rows if r['iteration'] <= t], emb
 
 # %% ../nbs/06_train.ipynb #b5fc1827
 LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')  # the arrays of a latent dump
@@ -436,20 +497,22 @@ def load_latent(path # a `latent_epoch{E}.npz` file
                )->dict[str, np.ndarray]:
     "The arrays of a latent dump, checked: the six `LATENT_KEYS`, Z [n, d] with n labels and n indices per split."
     path = Path(path)
+    unreadable = lambda e: RunFileError(f"{path}: not a readable .npz file, truncated or corrupt ({_why(e)}); {_RESTORE}")
     try: f = np.load(path)
     except FileNotFoundError: raise
-    except Exception as e: raise ValueError(f"{path}: not a readable .npz file ({e})")
-    if not hasattr(f, 'files'): raise ValueError(f"{path}: not a .npz archive")
+    except Exception as e: raise unreadable(e)
+    if not hasattr(f, 'files'): raise RunFileError(f"{path}: not a .npz archive; {_RESTORE}")
     with f:
         missing = [k for k in LATENT_KEYS if k not in f.files]
-        if missing: raise ValueError(f"{path}: missing array(s) {', '.join(missing)} (has {', '.join(sorted(f.files)) or 'none'})")
-        d = {k: f[k] for k in f.files}
+        if missing: raise RunFileError(f"{path}: missing array(s) {', '.join(missing)} (has {', '.join(sorted(f.files)) or 'none'}); {_RESTORE}")
+        try: d = {k: f[k] for k in f.files}  # a damaged member shows only here (bad CRC, short data)
+        except Exception as e: raise unreadable(e)
     for s in ('train', 'test'):
         Z, y, i = d[f'Z_{s}'], d[f'y_{s}'], d[f'idx_{s}']
         if Z.ndim != 2 or y.shape != (len(Z),) or i.shape != (len(Z),):
-            raise ValueError(f"{path}: Z_{s} {Z.shape}, y_{s} {y.shape} and idx_{s} {i.shape} do not match")
+            raise RunFileError(f"{path}: Z_{s} {Z.shape}, y_{s} {y.shape} and idx_{s} {i.shape} do not match; {_RESTORE}")
     if d['Z_train'].shape[1] != d['Z_test'].shape[1]:
-        raise ValueError(f"{path}: Z_train has {d['Z_train'].shape[1]} dimensions, Z_test {d['Z_test'].shape[1]}")
+        raise RunFileError(f"{path}: Z_train has {d['Z_train'].shape[1]} dimensions, Z_test {d['Z_test'].shape[1]}; {_RESTORE}")
     return d
 
 # %% ../nbs/06_train.ipynb #e5c9ba35
@@ -479,14 +542,33 @@ def load_run(run_dir, # a run directory written by `train`
             ):
     "(model in eval mode, config dict, latest latent dict or None) of a training run."
     out = _run_dir(run_dir)
-    cfg = _read_config(out)
+    cfg = read_config(out)
     if cfg is None: raise FileNotFoundError(f"{out}: no config.json (not a training run directory)")
-    m = make_model(cfg['model'], **cfg['settings']['model_kwargs'])
-    if (out / 'model.pt').exists(): sd = torch.load(out / 'model.pt', map_location='cpu')['state_dict']
-    elif (out / 'checkpoint.pt').exists(): sd = torch.load(out / 'checkpoint.pt', map_location='cpu', weights_only=False)['model']
-    else: raise FileNotFoundError(f"{out}: neither model.pt nor checkpoint.pt (the run has not finished an epoch)")
-    m.load_state_dict(sd)
+    m = _run_model(out, cfg)
+    f = next((out / n for n in ('model.pt', 'checkpoint.pt') if (out / n).exists()), None)
+    if f is None: raise FileNotFoundError(f"{out}: neither model.pt nor checkpoint.pt (the run has not finished an epoch)")
+    sd = _run_weights(f)
+    try: m.load_state_dict(sd)
+    except (RuntimeError, KeyError, TypeError, ValueError) as e:
+        raise RunFileError(f"{f}: its weights do not fit the model config.json describes ({_why(e)}); {_RESTORE}")
     return m.to(device).eval(), cfg, _latest_any(out)
+
+def _run_model(out:Path, cfg:dict):
+    "The (untrained) model a run's config.json describes; a RunFileError when it describes none."
+    p, s = out / 'config.json', cfg.get('settings')
+    if not (isinstance(cfg.get('model'), str) and isinstance(s, dict) and isinstance(s.get('model_kwargs'), dict)):
+        raise RunFileError(f"{p}: no model name or settings.model_kwargs (not a config.json written by opemb train); {_RESTORE}")
+    try: return make_model(cfg['model'], **s['model_kwargs'])
+    except (ValueError, TypeError) as e: raise RunFileError(f"{p}: describes no model this package can build ({_why(e)}); {_RESTORE}")
+
+def _run_weights(path:Path)->dict:
+    "The state dict in a run's model.pt or (an unfinished run's) checkpoint.pt; a RunFileError naming the file."
+    key, what = ('state_dict', 'model file') if path.name == 'model.pt' else ('model', 'checkpoint')
+    try: d = torch.load(path, map_location='cpu', weights_only=key == 'state_dict')
+    except Exception as e: raise RunFileError(f"{path}: not a readable {what}, truncated or corrupt ({_why(e)}); {_RESTORE}")
+    if not isinstance(d, dict) or not isinstance(d.get(key), dict):
+        raise RunFileError(f"{path}: not a {path.name} written by opemb train (no {key!r} in it); {_RESTORE}")
+    return d[key]
 
 # %% ../nbs/06_train.ipynb #c1a7e0e2
 def pretrained_dir()->Path:
@@ -501,10 +583,10 @@ def export_pretrained(run_dir, # a finished training run
                      )->Path:
     "Write a run's final weights (as `dtype`), settings, provenance and Table 1-2 numbers to DEST/NAME.pt."
     out = _run_dir(run_dir)
-    cfg = _read_config(out)
+    cfg = read_config(out)
     if cfg is None or cfg.get('status') != 'complete' or not (out / 'model.pt').exists():
         raise TrainingError(f"{out}: not a finished run (no model.pt or status not 'complete'); train it first")
-    sd = torch.load(out / 'model.pt', map_location='cpu')['state_dict']
+    sd = _run_weights(out / 'model.pt')
     extra = {f: json.loads((out / f).read_text()) for f in ('metrics.json', 'sgp.json') if (out / f).exists()}
     keep = ('recon_acc', 'validity', 'uniqueness', 'novelty', 'rmse_mean', 'pearson_mean')
     d = dict(format=1, name=name or out.name, model=cfg['model'], model_kwargs=cfg['settings']['model_kwargs'],
@@ -568,12 +650,20 @@ def train_cli(argv:list[str]|None=None # arguments after `opemb train`
     p.add_argument('--quiet', action='store_true', help='no progress bars')
     a = p.parse_args(argv)
     kw = {k: v for k, v in dict(hs=a.hs, nz=a.nz).items() if v is not None}
-    try:
-        s = train(a.model, a.out, epochs=a.epochs, iterations=a.iterations, subset=a.subset, device=a.device, seed=a.seed,
-                  resume=a.resume, save_every=a.save_every, checkpoint_every=a.checkpoint_every, model_kwargs=kw, quiet=a.quiet, overwrite=a.overwrite,
-                  compile=a.compile, recipe=a.recipe, lr=a.lr, batch_size=a.batch_size, beta=a.beta, init_embedding=a.init_embedding)
-    except (TrainingError, ValueError) as e:
-        print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(1)
+    with warnings.catch_warnings():
+        show = warnings.showwarning
+        def one_line(message, category, *args, **kws):  # a file set aside: one line, as the errors
+            if issubclass(category, RunFileWarning): print(f"opemb train: warning: {message}", file=sys.stderr)
+            else: show(message, category, *args, **kws)
+        warnings.showwarning = one_line
+        try:
+            s = train(a.model, a.out, epochs=a.epochs, iterations=a.iterations, subset=a.subset, device=a.device, seed=a.seed,
+                      resume=a.resume, save_every=a.save_every, checkpoint_every=a.checkpoint_every, model_kwargs=kw, quiet=a.quiet, overwrite=a.overwrite,
+                      compile=a.compile, recipe=a.recipe, lr=a.lr, batch_size=a.batch_size, beta=a.beta, init_embedding=a.init_embedding)
+        except ValueError as e:  # bad input, as argparse's: a value, or a file of the run directory that cannot be read (RunFileError)
+            print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(2)
+        except TrainingError as e:  # the run cannot start or continue as asked (other settings, unfinished, diverged, no GPU)
+            print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(1)
     f = s['final']
     print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {a.out}; iteration {f['iteration']}, "
           f"epoch {f['epoch']}: loss {f['loss']:.4f}, recon {f['recon']:.4f}, kl {f['kl']:.4f} per graph; {s['seconds']:.1f} s of training")
