@@ -64,7 +64,7 @@ def main(argv=None):
     import torch, numpy as np
     torch.set_num_threads(a.threads)
     from opemb_nb.core import make_model, git_commit, device_name
-    from opemb_nb.train import run_data, seed_everything, CompiledLoss, _step
+    from opemb_nb.train import run_data, seed_everything, CompiledLoss, _step, lr_factor
     seed_everything(a.seed)
     tr, te = run_data(None)
     ev = torch.arange(min(a.n_eval, len(te)))
@@ -80,13 +80,12 @@ def main(argv=None):
                 if hasattr(m, nm): getattr(m, nm).bias += a.carry_bias
     opt = torch.optim.Adam(m.parameters(), lr=a.lr)
 
-    def lr_at(s):
-        f = 1.0
-        if a.warmup and s < a.warmup: f = (s + 1) / a.warmup
-        elif a.decay != 'none':
-            q = min(1.0, (s - a.warmup) / max(1, a.steps - a.warmup))
-            f = a.final + (1 - a.final) * (0.5 * (1 + math.cos(math.pi * q)) if a.decay == 'cosine' else 1 - q)
-        return a.lr * f
+    def lr_at(s):  # the library's warm-up + cosine (`train.lr_factor`); 'linear' decays linearly instead
+        if a.decay == 'cosine': return a.lr * lr_factor(s, a.steps, a.warmup, a.final)
+        if a.warmup and s < a.warmup: return a.lr * (s + 1) / a.warmup
+        if a.decay == 'none': return a.lr
+        q = min(1.0, (s - a.warmup) / max(1, a.steps - a.warmup))
+        return a.lr * (a.final + (1 - a.final) * (1 - q))
     loss_fn = CompiledLoss(m, a.compile) if a.compile else m.loss
     label = a.label or f"{a.model} hs{a.hs} b{a.batch} lr{a.lr:g} wu{a.warmup} {a.decay}{a.steps if a.decay != 'none' else ''} clip{a.clip:g}" + (f" {a.compile}" if a.compile else '') + (f" carry{a.carry_bias:g}" if a.carry_bias else '') + (f" {a.compute_mode}" if a.compute_mode != 'auto' else '')
     out = open(a.out, 'a')
@@ -121,14 +120,7 @@ def main(argv=None):
             for g in opt.param_groups: g['lr'] = lr_at(step)
             beta = a.beta * min(1.0, step / a.kl_warmup) if a.kl_warmup else a.beta
             c0, w0 = time.process_time(), time.perf_counter()
-            if a.clip:
-                opt.zero_grad(set_to_none=True)
-                loss, recon, kld = loss_fn(tr.types[idx], tr.adj[idx], beta)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(m.parameters(), a.clip)
-                opt.step()
-            else:
-                loss, recon, kld = _step(loss_fn, m, opt, tr.types[idx], tr.adj[idx], beta)
+            loss, recon, kld = _step(loss_fn, m, opt, tr.types[idx], tr.adj[idx], beta, a.clip or None)
             cpu += time.process_time() - c0; wall += time.perf_counter() - w0
             acc += float(recon.detach()) / a.batch; nacc += 1; step += 1
             if not math.isfinite(float(loss.detach())):

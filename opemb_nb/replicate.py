@@ -26,7 +26,7 @@ SCALES = {
         tsne=dict(max_points=1000),
         bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
         bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000, maxiter=30)),
-    'cpu': dict(  # the full split with the fast 'cpu' recipe, everything else at the paper's sizes: <= 2 h on 2 CPU cores
+    'cpu': dict(  # the full split with the fast 'cpu' recipe, everything else at the paper's sizes, on 2 CPU cores
         train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu', iterations={'dvae-emb': 1},
                    continue_iterations={'dvae-emb': 1}, save_every=CPU_EPOCHS, workers=2),
         evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
@@ -229,7 +229,7 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
 # %% ../nbs/13_replicate.ipynb #028ed56d
 STEPS = ('train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo')  # the steps of a model's pipeline, in order
 
-def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (the full split, <= 2 h on 2 cores) or 'paper' (GPU)
+def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (the full split, fast recipe, 2 CPU cores) or 'paper' (GPU)
               out=None, # results folder (default: results/<scale>)
               models=MODELS, # which models
               device=None, # 'cpu' or 'cuda' (default: cuda when available)
@@ -276,7 +276,7 @@ def replicate_cli(argv:list[str]|None=None # arguments after `opemb replicate`
                  ):
     "`opemb replicate`: train and evaluate the six models at a scale (quick, cpu, paper), writing OUT/summary.json."
     p = argparse.ArgumentParser(prog='opemb replicate', description=replicate_cli.__doc__)
-    p.add_argument('--scale', choices=list(SCALES), default='quick', help='quick (CPU minutes), cpu (full split, fast recipe, <= 2 h on 2 cores) or paper (GPU)')
+    p.add_argument('--scale', choices=list(SCALES), default='quick', help='quick (CPU minutes), cpu (full split, fast recipe, 2 CPU cores) or paper (GPU)')
     p.add_argument('--out', default=None, help='results folder (default: results/<scale>)')
     p.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS), metavar='MODEL',
                    help=f"models to run (default: all six: {' '.join(MODELS)})")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cpu scale: the six models on the full training split with the 'cpu' recipe, everything after training at the
-# paper's sizes (under 2 h on a 2-core CPU), then the D-VAE and DVAE-EMB (second iteration) weights the package ships (float16).
+# paper's sizes (a 2-core CPU, hours), then the D-VAE and DVAE-EMB (second iteration) weights the package ships (float16).
 # Resumable: run it again after an interruption and it skips what is complete. Commit results/cpu/ (the weights,
 # checkpoints and optimiser state in it are git-ignored) and opemb_nb/assets/pretrained/.
 set -euo pipefail
