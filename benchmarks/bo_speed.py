@@ -24,7 +24,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     from opemb_nb.bo import bo_run
     from opemb_nb.core import device_name, git_commit
-    from opemb_nb.train import run_meta
+    from opemb_nb.runs import run_meta
     with tempfile.TemporaryDirectory() as d:  # a copy, so that the run's own bo.json is left alone
         run = Path(d) / 'run'; shutil.copytree(a.run, run, ignore=shutil.ignore_patterns('checkpoint*.pt', 'bo*', 'tsne*'))
         t0 = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/eval_speed.py [--model dvae] [--hs 501] [--run DIR] [--device cpu|cuda] [--batch-size N]
                                        [--decodes 100] [--n-test N] [--method counts|plain|both] [--prior] [--threads N]
---run DIR times a trained run (opemb_nb.train.load_run) instead of random weights. --method counts is what
+--run DIR times a trained run (opemb_nb.runs.load_run) instead of random weights. --method counts is what
 opemb_nb.metrics uses (particle decoding: distinct decodes with counts, opemb_nb.models.decode_counts);
 --method plain decodes every copy (the implementation before particle decoding); both give the same numbers in
 distribution. Target: <= 60 s on a 2-core CPU, <= 5 s on one H100; the reference's Python loop takes ~765 s on
@@ -12,8 +12,9 @@ import argparse, json, time
 import torch
 from opemb_nb.core import make_model, model_names, default_device, device_name
 from opemb_nb.data import load_enas6, graph_key
-from opemb_nb.metrics import (recon_accuracy, prior_validity, encode_mu, EchoModel, default_batch_size, decode_batched,
-                              seeded, model_device)
+from opemb_nb.metrics import recon_accuracy, prior_validity, EchoModel, seeded
+from opemb_nb.models import encode_mu, default_batch_size, decode_batched
+from opemb_nb.core import model_device
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--model', default='dvae', help="registered model name, or 'echo' (a fake, measures the overhead)")
@@ -33,7 +34,7 @@ a = p.parse_args()
 if a.threads: torch.set_num_threads(a.threads)
 dev = a.device or default_device()
 if a.run:
-    from opemb_nb.train import load_run
+    from opemb_nb.runs import load_run
     model, cfg, _ = load_run(a.run, device='cpu'); a.model, a.hs = model.name, model.config.get('hs')
 elif a.model == 'echo': model = EchoModel()
 else:

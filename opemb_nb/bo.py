@@ -12,12 +12,12 @@ import torch
 import gpytorch
 from scipy.optimize import minimize
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, parallel_map, resolve_workers, workers_arg
+from .core import atomic_write_json, provenance, find_artifact, parallel_map, resolve_workers, workers_arg, model_device
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
 from .gp import GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings, median_lengthscale, rmse_pearson
-from .train import latest_latent, load_latent, run_meta, load_run
-from .metrics import encode_mu
-from .models import decode_counts
+from .runs import latest_latent, load_latent, run_meta, load_run
+from .models import decode_counts, decode_batched, encode_mu
+from .graphs import average_path_length, clustering_coefficient
 
 # %% auto #0
 __all__ = ['log_h', 'log_ei', 'select_batch', 'fit_exact_gp', 'decode_points', 'FakeVAE', 'TableEvaluator', 'arch_features',
@@ -213,7 +213,7 @@ def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
                  )->list: # a flat ENAS string per point, or None if no valid 8-vertex decoding
     "Decode each latent point `attempts` times and keep a valid 8-vertex ENAS architecture."
     if choice not in ('most_common', 'first'): raise ValueError(f"choice must be 'most_common' or 'first', got {choice!r}")
-    dev = next(model.parameters()).device
+    dev = model_device(model)
     Z = torch.as_tensor(np.asarray(Z), dtype=torch.float32, device=dev)
     if choice == 'most_common':  # distinct decodings with counts; the valid 8-vertex one with the largest count
         T, A, C, S = decode_counts(model, Z, attempts, generator, batch_size=max_batch)
@@ -229,9 +229,7 @@ def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
     per = max(1, max_batch // attempts); out = []
     for i in range(0, len(Z), per):
         z = Z[i:i + per]; n = len(z)
-        zz = z.repeat_interleave(attempts, 0)
-        T, A = model.decode(zz, stochastic=True, **({'generator': generator} if generator is not None else {}))
-        T, A = T.cpu(), A.cpu()
+        T, A = decode_batched(model, z.repeat_interleave(attempts, 0), n * attempts, generator)
         ok = is_valid_enas(T, A, n_vertices=8).reshape(n, attempts)
         for p in range(n):
             v = ok[p].nonzero().flatten()
@@ -279,22 +277,14 @@ class TableEvaluator:
 # %% ../nbs/09_bo.ipynb #be6528e2
 _SKIP = [(j, v) for v in range(2, 7) for j in range(v - 1)]  # the 15 skip-bit positions (vertex j -> layer vertex v)
 
-def arch_features(archs:list)->np.ndarray:
+def arch_features(archs:list # flat ENAS strings
+                 )->np.ndarray: # [n, 53] float64
     "Structural encoding [n, 53]: one-hot ops (36), skip bits (15), average path length, clustering coefficient."
     T, A = to_dense(list(archs))
-    n = len(T)
-    ops = torch.nn.functional.one_hot(T[:, 1:7] - 2, 6).flatten(1).double()
-    skips = torch.stack([A[:, j, v] for j, v in _SKIP], 1).double()
-    # directed average path length over reachable ordered pairs (igraph's average_path_length, unconn=True)
-    M = A.double(); P = M.clone(); reach = M.bool().clone(); dsum = M.sum((1, 2)).clone()
-    for k in range(2, 8):
-        P = (P @ M).clamp(max=1); new = P.bool() & ~reach
-        dsum += k * new.sum((1, 2)); reach |= new
-    apl = dsum / reach.sum((1, 2)).clamp(min=1)
-    U = (A | A.transpose(1, 2)).double(); deg = U.sum(2)
-    tri = torch.diagonal(U @ U @ U, dim1=1, dim2=2).sum(1)  # 6 x triangles
-    trans = tri / (deg * (deg - 1)).sum(1).clamp(min=1)
-    return torch.cat([ops, skips, apl[:, None], trans[:, None]], 1).numpy()
+    ops = torch.nn.functional.one_hot(T[:, 1:7] - 2, 6).flatten(1).double().numpy()
+    skips = torch.stack([A[:, j, v] for j, v in _SKIP], 1).double().numpy()
+    apl, cc = average_path_length(A), np.nan_to_num(clustering_coefficient(A))  # the §4.4 measures of the graphs chapter
+    return np.concatenate([ops, skips, apl[:, None], cc[:, None]], 1)
 
 # %% ../nbs/09_bo.ipynb #d698bfcd
 class SurrogateEvaluator:

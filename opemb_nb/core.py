@@ -4,16 +4,16 @@
 
 # %% ../nbs/18_core.ipynb #b788abd8
 from __future__ import annotations
-import datetime, io, json, operator, os, platform, subprocess, tempfile
+import contextlib, datetime, io, json, operator, os, platform, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
-           'atomic_savez', 'git_commit', 'device_name', 'default_device', 'provenance', 'results_root', 'find_artifact',
-           'recorded_benchmarks', 'register_model', 'model_names', 'make_model', 'resolve_workers', 'worker_init',
-           'parallel_map', 'workers_arg', 'default_workers']
+           'atomic_savez', 'git_commit', 'device_name', 'default_device', 'model_device', 'eval_mode', 'provenance',
+           'results_root', 'find_artifact', 'recorded_benchmarks', 'register_model', 'model_names', 'make_model',
+           'resolve_workers', 'worker_init', 'parallel_map', 'workers_arg', 'default_workers']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -83,6 +83,23 @@ def device_name(device=None # torch device, or None for the default device
 def default_device()->str:
     "'cuda' when a GPU is available, else 'cpu'."
     return 'cuda' if torch.cuda.is_available() else 'cpu'
+
+# %% ../nbs/18_core.ipynb #5fa12b00
+def model_device(model # a torch module
+                )->torch.device:
+    "The device of a model's parameters or buffers (cpu if it has none)."
+    for t in list(model.parameters()) + list(model.buffers()): return t.device
+    return torch.device('cpu')
+
+@contextlib.contextmanager
+def eval_mode(model # a torch module
+             ):
+    "Context: the model in eval mode, autograd off; the training flag is restored on exit."
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad(): yield model
+    finally: model.train(was)
 
 # %% ../nbs/18_core.ipynb #1f6ba3c7
 def provenance(model:str|None=None, # model name

@@ -5,7 +5,7 @@
 # %% ../nbs/01_data.ipynb #999cf9ec
 from __future__ import annotations
 import gzip, math, random, re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -113,6 +113,14 @@ class ENASData:
     def types(self): return self.dense()[0]
     @property
     def adj(self): return self.dense()[1]
+    def head(self, n:int):
+        "The first `n` architectures, as another `ENASData` (dense graphs sliced when already computed)."
+        d = None if self._dense is None else (self._dense[0][:n], self._dense[1][:n])
+        return replace(self, archs=self.archs[:n], acc=self.acc[:n].copy(), index=self.index[:n].copy(), _dense=d)
+    def to(self, device):
+        "The same architectures with their dense graphs on `device` (where a model trains or encodes them)."
+        t, a = self.dense()
+        return replace(self, _dense=(t.to(device), a.to(device)))
     def __repr__(self): return f"ENASData(split={self.split!r}, n={len(self)}, path={self.path!r})"
 
 # %% ../nbs/01_data.ipynb #b7a78381

@@ -4,6 +4,7 @@
 
 # %% ../nbs/03_embedding.ipynb #b9d0e9bb
 from __future__ import annotations
+import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -77,9 +78,11 @@ def make_encoding(name:str='onehot', # a registered encoding: 'onehot' or 'embed
     return ENCODINGS[name](n_types=n_types, dim=dim, **kwargs)
 
 # %% ../nbs/03_embedding.ipynb #acf6f172
-def type_distances(enc:nn.Module # an operation encoding
-                  )->torch.Tensor: # [n_types, n_types] Euclidean distances
+def type_distances(enc # an operation encoding (a module), or its table [n_types, d] (array or tensor)
+                  )->torch.Tensor: # [n_types, n_types] Euclidean distances, float64, on the cpu
     "Pairwise Euclidean distances between the encodings of all vertex types."
     with torch.no_grad():
-        x = enc(torch.arange(enc.weight.shape[0], device=enc.weight.device)).float()
-        return torch.cdist(x, x)
+        if isinstance(enc, nn.Module): x = enc(torch.arange(enc.weight.shape[0], device=enc.weight.device))
+        else: x = torch.as_tensor(np.asarray(enc))
+        x = x.detach().double().cpu().numpy()
+        return torch.from_numpy(np.sqrt(((x[:, None] - x[None]) ** 2).sum(-1)))

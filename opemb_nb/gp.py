@@ -11,7 +11,7 @@ import torch
 import gpytorch
 from linear_operator.utils.cholesky import psd_safe_cholesky
 from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map, workers_arg
-from .train import latest_latent, load_latent, run_meta
+from .runs import latest_latent, load_latent, run_meta
 
 # %% auto #0
 __all__ = ['PAPER_TABLE2', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp',

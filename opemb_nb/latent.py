@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from .core import atomic_savez, atomic_write_json, atomic_write_bytes, provenance, find_artifact, PAPER_NAMES
 from .data import TYPE_NAMES
-from .train import latent_files, load_latent, run_meta
+from .embedding import type_distances
+from .runs import latent_files, load_latent, run_meta
 
 # %% auto #0
 __all__ = ['SIMILAR_PAIRS', 'OP_TYPES', 'tsne_2d', 'subsample', 'latent_tsne', 'knn_indices', 'knn_smoothness', 'knn_regression',
-           'latent_smoothness', 'plot_latent_grid', 'tsne_run', 'tsne_cli', 'pairings', 'op_distances',
-           'similar_ops_test', 'embedding_tables', 'plot_embedding', 'plot_distances', 'load_tsne']
+           'latent_smoothness', 'plot_latent_grid', 'tsne_run', 'tsne_cli', 'pairings', 'similar_ops_test',
+           'embedding_tables', 'plot_embedding', 'plot_distances', 'load_tsne']
 
 # %% ../nbs/10_latent.ipynb #197f6eb3
 def tsne_2d(Z:np.ndarray, # [N, d] points
@@ -222,18 +223,12 @@ def pairings(items:tuple)->list[tuple]:
     return [((a, b),) + p for i, b in enumerate(rest) for p in pairings(rest[:i] + rest[i + 1:])]
 
 # %% ../nbs/10_latent.ipynb #f7134535
-def op_distances(E:np.ndarray # [8, d] embedding table, one row per vertex type
-                )->np.ndarray: # [8, 8] Euclidean distances
-    "Pairwise Euclidean distances between the rows of an operation-embedding table."
-    E = np.asarray(E, dtype=np.float64)
-    return np.sqrt(((E[:, None] - E[None]) ** 2).sum(-1))
-
 def similar_ops_test(E:np.ndarray, # [8, d] embedding table
                      pairs=SIMILAR_PAIRS, # the pairs claimed to be similar
                      ops=OP_TYPES # the types that are paired
                     )->dict:
     "Exact permutation test: are the `pairs` closer than the other pairings of the operations?"
-    D = op_distances(E)
+    D = type_distances(E).numpy()
     mean_d = lambda P: float(np.mean([D[a, b] for a, b in P]))
     obs = mean_d(pairs)
     null = np.array([mean_d(P) for P in pairings(ops)])
@@ -254,7 +249,7 @@ def embedding_tables(run_dir # a training run directory of an EMB model
     fs = sorted(((int(m.group(1)), p) for p in run_dir.glob('embedding_iter*.npy')
                  if (m := re.search(r'embedding_iter(\d+)\.npy$', p.name))), key=lambda x: x[0])
     if fs: return {f"iteration {t}": np.load(p) for t, p in fs}
-    from opemb_nb.train import load_run
+    from opemb_nb.runs import load_run
     model = load_run(run_dir)[0]
     if getattr(model, 'op_embedding', None) is None: raise ValueError(f"{run_dir}: the model has no operation embedding")
     return {'final': model.op_embedding.weight.detach().cpu().numpy()}
@@ -280,7 +275,7 @@ def plot_distances(E:np.ndarray, ax=None, title:str|None=None):
     "Heat map of the pairwise distances between the rows of an embedding table."
     import matplotlib.pyplot as plt, seaborn as sns
     if ax is None: _, ax = plt.subplots(figsize=(4.2, 3.5))
-    sns.heatmap(op_distances(E), annot=True, fmt='.1f', xticklabels=TYPE_NAMES, yticklabels=TYPE_NAMES,
+    sns.heatmap(type_distances(E).numpy(), annot=True, fmt='.1f', xticklabels=TYPE_NAMES, yticklabels=TYPE_NAMES,
                 cmap='mako_r', ax=ax, cbar=False, annot_kws={'fontsize': 7})
     ax.tick_params(labelsize=7)
     if title: ax.set_title(title, fontsize=9)

@@ -4,18 +4,17 @@
 
 # %% ../nbs/07_metrics.ipynb #0926cbc3
 from __future__ import annotations
-import argparse, contextlib, inspect, json, sys, time
+import argparse, contextlib, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .core import atomic_write_json, provenance, default_device, find_artifact, PAPER_NAMES
-from .train import load_run, config_meta
+from .core import atomic_write_json, provenance, default_device, find_artifact, PAPER_NAMES, model_device, eval_mode
+from .runs import load_run, config_meta
 from .data import load_enas6, graph_key, is_valid_enas, from_dense, N_VERTICES
-from .models import decode_counts
+from .models import decode_counts, decode_batched, encode_mu, default_batch_size
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1', 'EchoModel', 'model_device', 'eval_mode', 'seeded', 'decode_batched', 'encode_mu',
-           'default_batch_size', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity',
+__all__ = ['PAPER_TABLE1', 'EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity',
            'table1_metrics', 'evaluate_run', 'evaluate_cli', 'table1_frame']
 
 # %% ../nbs/07_metrics.ipynb #e2c700ca
@@ -42,20 +41,6 @@ class EchoModel(torch.nn.Module):
         return t, adj
 
 # %% ../nbs/07_metrics.ipynb #270040a6
-def model_device(model)->torch.device:
-    "The device of a model's parameters or buffers (cpu if it has none)."
-    for t in list(model.parameters()) + list(model.buffers()): return t.device
-    return torch.device('cpu')
-
-@contextlib.contextmanager
-def eval_mode(model):
-    "Context: the model in eval mode, autograd off; the training flag is restored on exit."
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad(): yield model
-    finally: model.train(was)
-
 @contextlib.contextmanager
 def seeded(seed:int, # seed of torch's global RNG and of the yielded generator
            device='cpu' # device of the generator
@@ -66,46 +51,6 @@ def seeded(seed:int, # seed of torch's global RNG and of the yielded generator
     with torch.random.fork_rng(devices=devs):
         torch.manual_seed(seed)
         yield torch.Generator(device=device).manual_seed(seed)
-
-# %% ../nbs/07_metrics.ipynb #575cfdc1
-def _takes_generator(model)->bool:
-    try: return 'generator' in inspect.signature(model.decode).parameters
-    except (TypeError, ValueError): return False
-
-def decode_batched(model, # a graph VAE (uses `model.decode` only)
-                   z:torch.Tensor, # [N, nz] latent points
-                   batch_size:int=4096, # latent points per `decode` call
-                   generator=None, # seeded generator, passed on when `decode` accepts one
-                   stochastic:bool=True # sample (the reference, for every metric) or argmax / p > 0.5
-                  )->tuple[torch.Tensor, torch.Tensor]: # types [N, 8], adj [N, 8, 8], on the cpu
-    "Decode many latent points in large batches on the model's device; returns cpu tensors."
-    dev, gen = model_device(model), generator if _takes_generator(model) else None
-    ts, adjs = [], []
-    with eval_mode(model):
-        for s in range(0, len(z), batch_size):
-            zb = z[s:s + batch_size].to(dev)
-            t, a = model.decode(zb, stochastic=stochastic, generator=gen) if gen is not None else model.decode(zb, stochastic=stochastic)
-            ts.append(t.cpu()); adjs.append(a.cpu().bool())
-    if not ts: return torch.zeros(0, N_VERTICES, dtype=torch.long), torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool)
-    return torch.cat(ts), torch.cat(adjs)
-
-# %% ../nbs/07_metrics.ipynb #f4cc7be2
-def encode_mu(model, # a graph VAE (uses `model.encode` only)
-              types:torch.Tensor, # [N, 8] vertex types
-              adj:torch.Tensor, # [N, 8, 8] adjacency
-              batch_size:int=1024 # graphs per `encode` call
-             )->torch.Tensor: # [N, nz] posterior means, on the model's device
-    "The encoder's means mu of many graphs, in eval mode."
-    dev = model_device(model)
-    with eval_mode(model):
-        out = [model.encode(types[s:s + batch_size].to(dev), adj[s:s + batch_size].to(dev))[0]
-               for s in range(0, len(types), batch_size)]
-    return torch.cat(out)
-
-# %% ../nbs/07_metrics.ipynb #8b335516
-def default_batch_size(device)->int:
-    "Latent points per decode call: large on a GPU, moderate on a CPU."
-    return 32768 if torch.device(device).type == 'cuda' else 4096
 
 # %% ../nbs/07_metrics.ipynb #0632dbe1
 def recon_accuracy(model, # a graph VAE (uses `encode` and `decode`)

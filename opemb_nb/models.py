@@ -9,12 +9,13 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import register_model
+from .core import register_model, model_device, eval_mode
 from .data import START_TYPE, END_TYPE, N_VERTICES, N_TYPES, graph_key
 from .embedding import make_encoding
 
 # %% auto #0
-__all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'decode_counts', 'GCN']
+__all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'default_batch_size',
+           'encode_mu', 'decode_batched', 'decode_counts', 'GCN']
 
 # %% ../nbs/04_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -439,13 +440,51 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     o = torch.sort(S, stable=True).indices
     return T[o], A[o], C[o].round().long(), S[o]
 
-# %% ../nbs/04_models.ipynb #e53dd70d
-def _decode_kw(fn, generator)->dict:
+# %% ../nbs/04_models.ipynb #7dfd6a34
+def default_batch_size(device # a torch device (or its name)
+                      )->int:
+    "Latent points per decode call: large on a GPU, moderate on a CPU."
+    return 32768 if torch.device(device).type == 'cuda' else 4096
+
+# %% ../nbs/04_models.ipynb #b7280977
+def encode_mu(model, # a graph VAE (uses `model.encode` only)
+              types:torch.Tensor, # [N, 8] vertex types
+              adj:torch.Tensor, # [N, 8, 8] adjacency
+              batch_size:int=1024 # graphs per `encode` call
+             )->torch.Tensor: # [N, nz] posterior means, on the model's device
+    "The encoder's means mu of many graphs, in eval mode."
+    dev = model_device(model)
+    with eval_mode(model):
+        out = [model.encode(types[s:s + batch_size].to(dev), adj[s:s + batch_size].to(dev))[0]
+               for s in range(0, len(types), batch_size)]
+    return torch.cat(out)
+
+# %% ../nbs/04_models.ipynb #25c61e38
+def _decode_kw(fn, # a decode function
+               generator # a torch.Generator, or None
+              )->dict:
     "{'generator': generator} if `fn` accepts it and it is given, else {}."
     if generator is None: return {}
     try: return {'generator': generator} if 'generator' in inspect.signature(fn).parameters else {}
     except (TypeError, ValueError): return {}
 
+def decode_batched(model, # a graph VAE (uses `model.decode` only)
+                   z:torch.Tensor, # [N, nz] latent points
+                   batch_size:int=4096, # latent points per `decode` call
+                   generator=None, # seeded generator, passed on when `decode` accepts one
+                   stochastic:bool=True # sample (the reference, for every metric) or argmax / p > 0.5
+                  )->tuple[torch.Tensor, torch.Tensor]: # types [N, 8], adj [N, 8, 8], on the cpu
+    "Decode many latent points in large batches on the model's device; returns cpu tensors."
+    dev, kw = model_device(model), _decode_kw(model.decode, generator)
+    ts, adjs = [], []
+    with eval_mode(model):
+        for s in range(0, len(z), batch_size):
+            t, a = model.decode(z[s:s + batch_size].to(dev), stochastic=stochastic, **kw)
+            ts.append(t.cpu()); adjs.append(a.cpu().bool())
+    if not ts: return torch.zeros(0, N_VERTICES, dtype=torch.long), torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool)
+    return torch.cat(ts), torch.cat(adjs)
+
+# %% ../nbs/04_models.ipynb #e53dd70d
 def _group_counts(t, a, src):
     "Group identical (source, graph) decodes: representatives in first-occurrence order, with counts."
     keys = torch.stack([src, graph_key(t, a)], 1)
@@ -462,13 +501,11 @@ def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, e
                   batch_size:int|None=None # about this many rows per call (default: 32768 on a GPU, 4096 on a cpu)
                  )->tuple: # cpu tensors: types [R, 8], adj [R, 8, 8], counts [R] Long, src [R] Long (row of z)
     "`n` stochastic decodes of each latent point as distinct graphs with counts, for any model."
-    ps = list(model.parameters()) + list(model.buffers())
-    dev = ps[0].device if ps else torch.device('cpu')
+    dev = model_device(model)
     z = torch.as_tensor(z); B = len(z)
-    budget = batch_size or (32768 if dev.type == 'cuda' else 4096)
+    budget = batch_size or default_batch_size(dev)
     particle = callable(getattr(model, 'decode_counts', None))
-    fn = model.decode_counts if particle else model.decode
-    kw = _decode_kw(fn, generator)
+    kw = _decode_kw(model.decode_counts if particle else model.decode, generator)
     out, s, chunk, ratio = [], 0, max(1, budget // max(n, 1)), 0.
     while s < B and n > 0:
         zb = z[s:s + chunk].to(dev)
@@ -477,8 +514,8 @@ def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, e
             ratio = max(ratio, len(c) / len(zb))
             nxt = max(1, min(4 * chunk, int(budget / (2 * max(ratio, 1.)))))
         else:
-            t, a = model.decode(zb.repeat_interleave(n, 0), stochastic=True, **kw)
-            t, a, c, src = _group_counts(t.cpu(), a.cpu().bool(), torch.arange(len(zb)).repeat_interleave(n))
+            t, a = decode_batched(model, zb.repeat_interleave(n, 0), len(zb) * n, generator)
+            t, a, c, src = _group_counts(t, a, torch.arange(len(zb)).repeat_interleave(n))
             nxt = chunk
         out.append((t, a.bool(), c, src + s)); s += len(zb); chunk = nxt
     if not out: return (torch.zeros(0, N_VERTICES, dtype=torch.long), torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool),

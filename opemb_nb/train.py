@@ -4,22 +4,22 @@
 
 # %% ../nbs/06_train.ipynb #65612fbe
 from __future__ import annotations
-import argparse, csv, hashlib, io, json, math, os, random, re, sys, time, warnings
-from dataclasses import dataclass
+import argparse, csv, hashlib, io, json, math, random, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez, make_model,
                            model_names, provenance, default_device)
-from .data import load_enas6
+from .data import load_enas6, ENASData
+from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTART, _why, _set_aside, _ARTIFACTS,
+                           _write_log, read_log, _config_file, read_config, _latent_name, save_latents, _read_checkpoint,
+                           _run_dir, _run_weights)
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'LATENT_KEYS', 'default_iterations', 'recipe_settings',
-           'lr_factor', 'Split', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch',
-           'CompiledLoss', 'latent_means', 'save_latents', 'TrainingError', 'TrainingDiverged', 'RunFileError',
-           'RunFileWarning', 'read_log', 'read_config', 'train', 'latent_files', 'latest_latent', 'load_latent',
-           'config_meta', 'run_meta', 'load_run', 'pretrained_dir', 'export_pretrained', 'pretrained_names',
-           'load_pretrained', 'train_cli']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'default_iterations', 'recipe_settings', 'lr_factor',
+           'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'CompiledLoss',
+           'TrainingDiverged', 'train', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained',
+           'train_cli']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
@@ -60,26 +60,15 @@ def lr_factor(step:int, # optimiser steps taken in this iteration
     return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * q))
 
 # %% ../nbs/06_train.ipynb #0614287a
-@dataclass
-class Split:
-    "Dense graphs of one split with their accuracy and position in the post-burn-in list."
-    types: torch.Tensor  # [N, 8] Long
-    adj: torch.Tensor    # [N, 8, 8] Bool
-    y: np.ndarray        # raw weight-sharing accuracy
-    idx: np.ndarray      # position in the post-burn-in list
-    def __len__(self): return len(self.y)
-    def to(self, device): return Split(self.types.to(device), self.adj.to(device), self.y, self.idx)
-
 def run_data(subset:int|None=None # first N training graphs (and ~N/9 test graphs); None = all
-            )->tuple[Split, Split]:
+            )->tuple[ENASData, ENASData]:
     "Training and test graphs of a run."
     tr, te = load_enas6('train'), load_enas6('test')
     ntr, nte = len(tr), len(te)
     if subset is not None:
         if not 1 <= subset <= ntr: raise ValueError(f"subset must be between 1 and {ntr}, got {subset}")
         ntr, nte = subset, max(1, round(subset * len(te) / len(tr)))
-    mk = lambda d, n: Split(d.types[:n], d.adj[:n], d.acc[:n].copy(), d.index[:n].copy())
-    return mk(tr, ntr), mk(te, nte)
+    return tr.head(ntr), te.head(nte)
 
 # %% ../nbs/06_train.ipynb #861b270e
 def seed_everything(seed:int # the run's seed (paper: 1)
@@ -102,7 +91,7 @@ def set_rng_state(s:dict # from `rng_state`
 # %% ../nbs/06_train.ipynb #69cb2c51
 def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
                 opt, # its optimiser
-                data:Split, # training graphs, on the model's device
+                data:ENASData, # training graphs, on the model's device
                 order, # the order of this epoch (indices into `data`)
                 batch_size:int=32, # graphs per batch
                 beta:float=0.005, # weight of the KL term
@@ -168,84 +157,9 @@ class CompiledLoss:
         "What ran: backend, mode, and the error that made it fall back (None if compiled)."
         return dict(backend=self.backend, mode=self.mode, compiled=self.ok and self.error is None, error=self.error)
 
-# %% ../nbs/06_train.ipynb #f8d3e8ec
-@torch.no_grad()
-def latent_means(model, # a graph VAE with `.encode(types, adj)`
-                 data:Split, # graphs on the model's device
-                 batch_size:int=128 # inference batch size
-                )->np.ndarray: # [N, nz] float32
-    "Posterior means of `data`, in evaluation mode."
-    was = model.training; model.eval()
-    try: mu = [model.encode(data.types[i:i + batch_size], data.adj[i:i + batch_size])[0].float().cpu()
-               for i in range(0, len(data), batch_size)]
-    finally: model.train(was)
-    return torch.cat(mu).numpy()
-
-def save_latents(path, # target .npz
-                 model, tr:Split, te:Split):
-    "Write the latent means of both splits (with labels and indices) atomically."
-    atomic_savez(path, Z_train=latent_means(model, tr), Z_test=latent_means(model, te),
-                 y_train=tr.y, y_test=te.y, idx_train=tr.idx, idx_test=te.idx)
-
 # %% ../nbs/06_train.ipynb #3363f4e8
-class TrainingError(RuntimeError):
-    "A training run that cannot start or continue (the message says why and what to do)."
-
 class TrainingDiverged(TrainingError):
     "A non-finite loss: the run stopped, the last good checkpoint is kept."
-
-class RunFileError(TrainingError, ValueError):
-    "A file of a run directory that cannot be read or is not what `train` writes (truncated, corrupt, malformed); the message names it, says what is wrong and what to do."
-
-class RunFileWarning(UserWarning):
-    "An unreadable file of a run directory that `train` went on without; it is set aside (renamed), never deleted."
-
-_RESTORE = "restore it from a copy of the run, or train the run again (opemb train ... --overwrite)"  # what to do, for readers of a run
-_RESTART = "use overwrite=True (--overwrite) to start again"  # what to do, for `train`
-
-def _why(e:BaseException, n:int=160)->str:
-    "An exception in one short line: its type and the first sentence of its message (torch's run to paragraphs)."
-    s = ' '.join(re.sub(r'\x1b\[[0-9;]*m', '', str(e)).split()).split('. ')[0].rstrip('.')
-    if len(s) > n: s = s[:n - 3] + '...'
-    name = type(e).__name__ if type(e).__name__[0].isupper() else f"{type(e).__module__}.{type(e).__name__}"  # zlib.error
-    return f"{name}: {s}" if s else name
-
-def _set_aside(path:Path)->Path:
-    "Rename an unreadable file to NAME.unreadable (NAME.unreadable.2, ... when taken), out of reach of later writes; the new path."
-    new, k = path.with_name(path.name + '.unreadable'), 1
-    while new.exists(): k += 1; new = path.with_name(f"{path.name}.unreadable.{k}")
-    os.replace(path, new)
-    return new
-
-_LOG_FIELDS = ('iteration', 'epoch', 'loss', 'recon', 'kl', 'lr', 'seconds')
-_ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
-
-def _write_log(path, rows):
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS, lineterminator='\n'); w.writeheader(); w.writerows(rows)
-    atomic_write_bytes(path, buf.getvalue().encode())
-
-def read_log(run_dir # a run directory
-            )->list[dict]:
-    "The rows of `log.csv` of a run, as dicts of numbers."
-    with open(Path(run_dir) / 'log.csv') as f:
-        return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
-
-def _config_file(run_dir, remedy:str)->dict|None:
-    p = Path(run_dir) / 'config.json'
-    try: cfg = json.loads(p.read_text())
-    except FileNotFoundError: return None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RunFileError(f"{p}: not valid JSON ({e}); {remedy}")
-    except OSError as e: raise RunFileError(f"{p}: unreadable ({_why(e)}); {remedy}")
-    if not isinstance(cfg, dict): raise RunFileError(f"{p}: not a JSON object; {remedy}")
-    return cfg
-
-def read_config(run_dir # a run directory
-               )->dict|None:
-    "The `config.json` of a run as a dict, None when there is none; a `RunFileError` (a ValueError) naming it when it is not a readable JSON object."
-    return _config_file(run_dir, _RESTORE)
-
-def _latent_name(t, T, epoch): return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
 
 # %% ../nbs/06_train.ipynb #80180d15
 def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta, recipe=None, init_embedding=None):
@@ -443,15 +357,6 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
 def _npy(a):
     buf = io.BytesIO(); np.save(buf, a); return buf.getvalue()
 
-_CHECKPOINT_KEYS = ('iteration', 'epoch', 'emb_init', 'model', 'optimizer', 'scheduler', 'rng', 'order', 'log')
-
-def _read_checkpoint(path:Path):
-    "(checkpoint, None), or (None, what is wrong with the file) when torch cannot read it or it is not a checkpoint of `train`."
-    try: c = torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e: return None, f"not a readable checkpoint, truncated or corrupt ({_why(e)})"
-    if not isinstance(c, dict) or any(k not in c for k in _CHECKPOINT_KEYS): return None, "not a checkpoint written by train (entries missing)"
-    return c, None
-
 def _finished_iterations(out:Path, epochs:int, T:int, bad:list|None=None):
     "(t, log rows up to t, embedding after t) of the last iteration t < T that finished (all epochs logged, table saved and readable), or None."
     try: rows = read_log(out)
@@ -468,109 +373,6 @@ def _finished_iterations(out:Path, epochs:int, T:int, bad:list|None=None):
         t, emb = t + 1, torch.from_numpy(a)
     if t == 0: return None
     return t, [r for r in rows if r['iteration'] <= t], emb
-
-# %% ../nbs/06_train.ipynb #b5fc1827
-LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')  # the arrays of a latent dump
-_LATENT_RE = re.compile(r'latent_(?:iter(\d+)_)?epoch(\d+)\.npz')
-
-def _run_dir(run_dir)->Path:
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir(): raise FileNotFoundError(f"{run_dir}: run directory not found")
-    return run_dir
-
-def _latents(run_dir)->dict:
-    "{(iteration, epoch): path} of every latent dump of a run; iteration is None for the final iteration's."
-    return {(int(m[1]) if m[1] else None, int(m[2])): p for p in _run_dir(run_dir).iterdir() if (m := _LATENT_RE.fullmatch(p.name))}
-
-def latent_files(run_dir # a training run directory
-                )->dict[int, Path]: # epoch -> file, sorted by epoch
-    "The final iteration's `latent_epoch{E}.npz` files of a run."
-    return dict(sorted((e, p) for (t, e), p in _latents(run_dir).items() if t is None))
-
-def latest_latent(run_dir # a training run directory
-                 )->tuple[Path, int]: # the latest latent_epoch{E}.npz and E
-    "The latent dump of the latest epoch of a run."
-    fs = latent_files(run_dir)
-    if not fs: raise FileNotFoundError(f"{run_dir}: no latent_epoch<E>.npz (train the model first)")
-    e = max(fs)
-    return fs[e], e
-
-def load_latent(path # a `latent_epoch{E}.npz` file
-               )->dict[str, np.ndarray]:
-    "The arrays of a latent dump, checked: the six `LATENT_KEYS`, Z [n, d] with n labels and n indices per split."
-    path = Path(path)
-    unreadable = lambda e: RunFileError(f"{path}: not a readable .npz file, truncated or corrupt ({_why(e)}); {_RESTORE}")
-    try: f = np.load(path)
-    except FileNotFoundError: raise
-    except Exception as e: raise unreadable(e)
-    if not hasattr(f, 'files'): raise RunFileError(f"{path}: not a .npz archive; {_RESTORE}")
-    with f:
-        missing = [k for k in LATENT_KEYS if k not in f.files]
-        if missing: raise RunFileError(f"{path}: missing array(s) {', '.join(missing)} (has {', '.join(sorted(f.files)) or 'none'}); {_RESTORE}")
-        try: d = {k: f[k] for k in f.files}  # a damaged member shows only here (bad CRC, short data)
-        except Exception as e: raise unreadable(e)
-    for s in ('train', 'test'):
-        Z, y, i = d[f'Z_{s}'], d[f'y_{s}'], d[f'idx_{s}']
-        if Z.ndim != 2 or y.shape != (len(Z),) or i.shape != (len(Z),):
-            raise RunFileError(f"{path}: Z_{s} {Z.shape}, y_{s} {y.shape} and idx_{s} {i.shape} do not match; {_RESTORE}")
-    if d['Z_train'].shape[1] != d['Z_test'].shape[1]:
-        raise RunFileError(f"{path}: Z_train has {d['Z_train'].shape[1]} dimensions, Z_test {d['Z_test'].shape[1]}; {_RESTORE}")
-    return d
-
-# %% ../nbs/06_train.ipynb #e5c9ba35
-def config_meta(cfg:dict|None # a run's config (as `train` writes it; flat keys are read too)
-               )->dict:
-    "model, epochs, iterations, scale, subset, seed and status of a run's config; None where unknown."
-    cfg = cfg or {}
-    s, p = [cfg[k] if isinstance(cfg.get(k), dict) else {} for k in ('settings', 'provenance')]
-    def get(k): return next((d[k] for d in (s, cfg, p) if d.get(k) is not None), None)
-    model = cfg['model'] if isinstance(cfg.get('model'), str) else cfg.get('model_name') or p.get('model')
-    return dict(model=model, **{k: get(k) for k in ('epochs', 'iterations', 'scale', 'subset', 'seed')}, status=cfg.get('status'))
-
-def run_meta(run_dir # a training run directory
-            )->dict:
-    "model, epochs, iterations, scale, subset, seed and status of a run, from its config.json (all None without one)."
-    return config_meta(read_config(run_dir))
-
-# %% ../nbs/06_train.ipynb #c2170589
-def _latest_any(out:Path):
-    fs = _latents(out)
-    if not fs: return None
-    t, e = max(fs, key=lambda k: (10**9 if k[0] is None else k[0], k[1]))
-    return dict(load_latent(fs[t, e]), epoch=e, path=str(fs[t, e]))
-
-def load_run(run_dir, # a run directory written by `train`
-             device:str='cpu' # where to put the model
-            ):
-    "(model in eval mode, config dict, latest latent dict or None) of a training run."
-    out = _run_dir(run_dir)
-    cfg = read_config(out)
-    if cfg is None: raise FileNotFoundError(f"{out}: no config.json (not a training run directory)")
-    m = _run_model(out, cfg)
-    f = next((out / n for n in ('model.pt', 'checkpoint.pt') if (out / n).exists()), None)
-    if f is None: raise FileNotFoundError(f"{out}: neither model.pt nor checkpoint.pt (the run has not finished an epoch)")
-    sd = _run_weights(f)
-    try: m.load_state_dict(sd)
-    except (RuntimeError, KeyError, TypeError, ValueError) as e:
-        raise RunFileError(f"{f}: its weights do not fit the model config.json describes ({_why(e)}); {_RESTORE}")
-    return m.to(device).eval(), cfg, _latest_any(out)
-
-def _run_model(out:Path, cfg:dict):
-    "The (untrained) model a run's config.json describes; a RunFileError when it describes none."
-    p, s = out / 'config.json', cfg.get('settings')
-    if not (isinstance(cfg.get('model'), str) and isinstance(s, dict) and isinstance(s.get('model_kwargs'), dict)):
-        raise RunFileError(f"{p}: no model name or settings.model_kwargs (not a config.json written by opemb train); {_RESTORE}")
-    try: return make_model(cfg['model'], **s['model_kwargs'])
-    except (ValueError, TypeError) as e: raise RunFileError(f"{p}: describes no model this package can build ({_why(e)}); {_RESTORE}")
-
-def _run_weights(path:Path)->dict:
-    "The state dict in a run's model.pt or (an unfinished run's) checkpoint.pt; a RunFileError naming the file."
-    key, what = ('state_dict', 'model file') if path.name == 'model.pt' else ('model', 'checkpoint')
-    try: d = torch.load(path, map_location='cpu', weights_only=key == 'state_dict')
-    except Exception as e: raise RunFileError(f"{path}: not a readable {what}, truncated or corrupt ({_why(e)}); {_RESTORE}")
-    if not isinstance(d, dict) or not isinstance(d.get(key), dict):
-        raise RunFileError(f"{path}: not a {path.name} written by opemb train (no {key!r} in it); {_RESTORE}")
-    return d[key]
 
 # %% ../nbs/06_train.ipynb #c1a7e0e2
 def pretrained_dir()->Path:

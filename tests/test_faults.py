@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from opemb_nb.train import RunFileError, RunFileWarning, TrainingError, load_latent, load_run, read_log, train, train_cli
+from opemb_nb.runs import RunFileError, RunFileWarning, TrainingError, load_latent, load_run, read_log
+from opemb_nb.train import train, train_cli
 from opemb_nb.metrics import evaluate_cli
 from opemb_nb.gp import predict_cli
 from opemb_nb.latent import tsne_cli

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 from opemb_nb.gp import fit_sgp, predictability, rmse_pearson, standardise_acc, predict_run, predict_cli
-from opemb_nb.train import latest_latent
+from opemb_nb.runs import latest_latent
 
 
 def _smooth(n=900, seed=0):

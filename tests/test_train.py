@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import opemb_nb.core as core
-from opemb_nb.train import (TrainingDiverged, TrainingError, load_run, read_log, train, train_cli, latent_files,
-                            latest_latent, load_latent, run_meta)
+from opemb_nb.train import TrainingDiverged, train, train_cli
+from opemb_nb.runs import TrainingError, load_run, read_log, latent_files, latest_latent, load_latent, run_meta
 
 KW = dict(subset=96, device='cpu', model_kwargs=dict(hs=16, nz=4), quiet=True, save_every=100)
 
