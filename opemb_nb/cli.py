@@ -19,13 +19,14 @@ def graph_stats_cli(argv:list[str]|None=None # arguments after `graph-stats`
     p.add_argument('--json', action='store_true', help='print one JSON object')
     a = p.parse_args(argv)
     from opemb_nb.graphs import graph_stats
+    from opemb_nb.paper import paper_value
     s = graph_stats(a.split, path=a.data)
     out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman', 'groups')}
     if a.json: print(json.dumps(out))
     else:
         print(f"split {a.split}: n = {s['n']}")
-        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  (paper +0.32)")
-        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  (paper -0.39)")
+        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  (paper {paper_value('apl_r'):+.2f})")
+        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  (paper {paper_value('cc_r'):+.2f})")
         print('accuracy groups: ' + ', '.join(f"{k}: {v}" for k, v in s['groups'].items()))
     return out
 

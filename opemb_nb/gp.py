@@ -14,8 +14,8 @@ from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, par
 from .runs import latest_latent, load_latent, run_meta
 
 # %% auto #0
-__all__ = ['PAPER_TABLE2', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp',
-           'svgp_posterior', 'rmse_pearson', 'predictability', 'predict_run', 'predict_cli', 'table2']
+__all__ = ['standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp', 'svgp_posterior',
+           'rmse_pearson', 'predictability', 'predict_run', 'predict_cli']
 
 # %% ../nbs/08_gp.ipynb #a752f51f
 def standardise_acc(acc_train, # raw accuracies of the training points
@@ -252,25 +252,3 @@ def predict_cli(argv=None # command-line arguments after `opemb predict`
     if a.json: print(json.dumps({k: res[k] for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')}))
     else: print(f"RMSE {res['rmse_mean']:.3f} ± {res['rmse_std']:.3f}, Pearson r {res['pearson_mean']:.3f} ± {res['pearson_std']:.3f} -> {Path(a.dir) / 'sgp.json'}")
     return res
-
-# %% ../nbs/08_gp.ipynb #308e9abb
-PAPER_TABLE2 = {  # the paper's Table 2 (mean, std over 10 seeds): RMSE, Pearson r
-    'dvae':     (0.384, 0.002, 0.920, 0.001),
-    'gcn':      (0.485, 0.006, 0.870, 0.001),
-    'svae':     (0.478, 0.002, 0.873, 0.001),
-    'graphrnn': (0.726, 0.002, 0.669, 0.001),
-    'dvae-emb': (0.371, 0.003, 0.925, 0.001),
-    'gcn-emb':  (0.441, 0.002, 0.892, 0.001)}
-def table2(root=None)->'pd.DataFrame':
-    "The paper's Table 2 next to ours (from the sgp.json artifacts)."
-    import pandas as pd
-    rows = []
-    for k, (rm, rs, pm, ps) in PAPER_TABLE2.items():
-        p, scale = find_artifact(k, 'sgp.json', root)
-        ours = json.loads(p.read_text()) if p else None
-        f = lambda m, s: f"{m:.3f} ± {s:.3f}"
-        rows.append({'model': PAPER_NAMES[k], 'paper RMSE': f(rm, rs), 'paper r': f(pm, ps),
-                     'ours RMSE': f(ours['rmse_mean'], ours['rmse_std']) if ours else '—',
-                     'ours r': f(ours['pearson_mean'], ours['pearson_std']) if ours else '—',
-                     'scale': (f"{scale}-scale, {ours.get('provenance', {}).get('epochs')} epochs" if ours else 'no run yet')})
-    return pd.DataFrame(rows).set_index('model')

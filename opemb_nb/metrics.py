@@ -14,8 +14,8 @@ from .data import load_enas6, graph_key, is_valid_enas, from_dense, N_VERTICES
 from .models import decode_counts, decode_batched, encode_mu, default_batch_size
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1', 'EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity',
-           'table1_metrics', 'evaluate_run', 'evaluate_cli', 'table1_frame']
+__all__ = ['EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity', 'table1_metrics',
+           'evaluate_run', 'evaluate_cli']
 
 # %% ../nbs/07_metrics.ipynb #e2c700ca
 _IU = torch.triu_indices(N_VERTICES, N_VERTICES, 1)
@@ -198,25 +198,3 @@ def evaluate_cli(argv:list[str]|None=None # arguments after `evaluate`
         print(f"{a.run_dir}: recon acc {100*m['recon_acc']:.2f}%  validity {100*m['validity']:.2f}%  "
               f"uniqueness {100*m['uniqueness']:.2f}%  novelty {100*m['novelty']:.2f}%  -> {Path(a.run_dir) / 'metrics.json'}")
     return m
-
-# %% ../nbs/07_metrics.ipynb #e1d5ed73
-PAPER_TABLE1 = {  # the paper's Table 1 (%): reconstruction accuracy, validity, uniqueness
-    'dvae': (99.96, 100.00, 37.26), 'gcn': (98.70, 99.53, 34.00), 'svae': (99.98, 100.00, 37.03),
-    'graphrnn': (99.85, 99.84, 29.77), 'dvae-emb': (99.99, 100.00, 39.15), 'gcn-emb': (98.87, 99.95, 32.63)}
-
-# %% ../nbs/07_metrics.ipynb #0812786b
-def table1_frame(root=None # the results folder (default: `results_root()`)
-                ):
-    "Paper's Table 1 next to ours (in %), read from the metrics artifacts; missing runs show as NaN."
-    import pandas as pd
-    rows = []
-    for k, (acc, val, uni) in PAPER_TABLE1.items():
-        path, scale = find_artifact(k, 'metrics.json', root)
-        ours = json.loads(path.read_text()) if path else {}
-        pr = ours.get('provenance', {})
-        rows.append({'model': PAPER_NAMES[k], 'paper acc': acc, 'ours acc': 100 * ours.get('recon_acc', np.nan),
-                     'paper valid': val, 'ours valid': 100 * ours.get('validity', np.nan),
-                     'paper unique': uni, 'ours unique': 100 * ours.get('uniqueness', np.nan),
-                     'ours novel': 100 * ours.get('novelty', np.nan),
-                     'scale': f"{scale}, {pr.get('epochs')} ep" if path else 'no run yet'})
-    return pd.DataFrame(rows).set_index('model').round(2)
