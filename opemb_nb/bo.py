@@ -113,6 +113,22 @@ def _single_threaded(f):
         with cpu_fit_settings(1): return f(*args, **kw)
     return g
 
+class _PaperOps:
+    "The batch's three computations as the reference writes them: log EI, L-BFGS-B on the mean and on log EI."
+    def __init__(self, bel, lower, upper, maxiter):
+        self.bel, self.lower, self.upper, self.maxiter = bel, lower, upper, maxiter
+    def grid_log_ei(self, eta):
+        "log EI on the grid / candidates under the believer."
+        return log_ei(*self.bel.grid(), eta)
+    def min_mean(self, x0):
+        "(x, mean): L-BFGS-B minimum of the posterior mean in the box, from x0."
+        return _lbfgsb(lambda x: self.bel.mean_var(x[None])[0][0], x0, self.lower, self.upper, self.maxiter)
+    def max_log_ei(self, x0, eta):
+        "(x, log EI): L-BFGS-B maximum of log EI under the believer in the box, from x0."
+        f = lambda x: -log_ei(*self.bel.mean_var(x[None]), eta)[0]
+        x, v = _lbfgsb(f, x0, self.lower, self.upper, self.maxiter)
+        return x, -v
+
 @_single_threaded
 def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimisation)
                  lower=None, # [d] box lower bound (continuous search)
@@ -122,9 +138,12 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
                  candidates=None, # [n, d] a finite candidate set instead of the box (pool search)
                  incumbent='mean', # 'mean' (min of the posterior mean, the reference) or a number (e.g. best observed y)
                  maxiter:int=150, # L-BFGS-B iterations per point (0 = grid only)
-                 seed:int=0 # seed of the grid
+                 seed:int=0, # seed of the grid
+                 backend:str='paper' # 'paper' (written out) or 'botorch' (BoTorch's log EI and optimiser)
                 )->tuple[np.ndarray, dict]: # chosen points [q, d] (or candidate indices) and info
     "Greedy kriging-believer batch of q points maximising log EI (as the reference's sparse_gp.py)."
+    if backend not in ('paper', 'botorch'):
+        raise ValueError(f"backend must be 'paper' or 'botorch', got {backend!r}")
     g = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         if candidates is None:
@@ -133,25 +152,24 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
         else: G = post._t(candidates)
         bel = _Believer(post, G)
         mG, vG = bel.grid()
+    ops = (_PaperOps if backend == 'paper' else _BoTorchOps)(bel, lower, upper, maxiter)
     if incumbent == 'mean':
         i0 = int(mG.argmin()); eta = float(mG[i0])
         if candidates is None and maxiter:
-            x, v = _lbfgsb(lambda x: bel.mean_var(x[None])[0][0], G[i0].cpu().numpy(), lower, upper, maxiter)
+            x, v = ops.min_mean(G[i0].cpu().numpy())
             eta = min(eta, v)
     else: eta = float(incumbent)
     chosen, idx, scores = [], [], []
     taken = torch.zeros(len(G), dtype=torch.bool, device=G.device)
     for j in range(q):
         with torch.no_grad():
-            mG, vG = bel.grid()
-            s = log_ei(mG, vG, eta)
+            s = ops.grid_log_ei(eta)
             s[taken] = -torch.inf  # a grid point / candidate is chosen at most once
             i = int(s.argmax())
         x, best = G[i].cpu().numpy(), float(s[i])
         if candidates is None and maxiter:
-            f = lambda x: -log_ei(*bel.mean_var(x[None]), eta)[0]
-            x2, v = _lbfgsb(f, x, lower, upper, maxiter)
-            if -v > best: x, best = x2, -v
+            x2, v = ops.max_log_ei(x, eta)
+            if v > best: x, best = x2, v
         taken[i] = True; idx.append(i); chosen.append(x); scores.append(best)
         if candidates is None or incumbent == 'mean':  # the believed observation y = m(x) may beat the incumbent
             with torch.no_grad(): eta = min(eta, float(bel.mean_var(post._t(x)[None])[0][0]))
@@ -201,6 +219,66 @@ def fit_exact_gp(X, # [n, d] inputs (n up to a few thousand)
             post.Q = torch.eye(len(Xt), dtype=torch.float64)
     post.info = dict(seconds=time.perf_counter() - t0, n=len(Xt))
     return post
+
+# %% ../nbs/09_bo.ipynb #02fb2447
+import warnings
+from botorch.models.model import Model
+from botorch.exceptions.warnings import OptimizationWarning
+from botorch.posteriors import Posterior
+from botorch.acquisition.analytic import LogExpectedImprovement, PosteriorMean
+from botorch.generation.gen import gen_candidates_scipy
+
+class _MeanVarPosterior(Posterior):
+    "A BoTorch posterior given by marginal means and variances [..., q, 1], used as they are (no clamping)."
+    def __init__(self, mean, var): self._mean, self._var = mean, var
+    @property
+    def mean(self): return self._mean
+    @property
+    def variance(self): return self._var
+    @property
+    def device(self): return self._mean.device
+    @property
+    def dtype(self): return self._mean.dtype
+    def rsample(self, sample_shape=None):
+        raise NotImplementedError("marginal means and variances only: for analytic acquisition functions")
+
+class _BelieverModel(Model):
+    "The kriging believer as a one-output BoTorch model: posterior mean and believer variance of f."
+    num_outputs = 1
+    def __init__(self, bel:_Believer): super().__init__(); self.bel = bel
+    def posterior(self, X, output_indices=None, observation_noise=False, posterior_transform=None, **kw):
+        "Marginal posterior of f at X [..., q, d] (from the updated grid when X is the grid)."
+        b, flat = self.bel, X.reshape(-1, X.shape[-1])
+        if b.G is not None and flat.shape == b.G.shape and torch.equal(flat, b.G): m, v = b.grid()
+        else: m, v = b.mean_var(flat)
+        return _MeanVarPosterior(m.reshape(*X.shape[:-1], 1), v.reshape(*X.shape[:-1], 1))
+
+# %% ../nbs/09_bo.ipynb #7ddea861
+class _BoTorchOps:
+    "The batch's three computations by BoTorch: LogExpectedImprovement, PosteriorMean, gen_candidates_scipy."
+    def __init__(self, bel, lower, upper, maxiter):
+        self.bel, self.model, self.maxiter = bel, _BelieverModel(bel), maxiter
+        self.lo, self.hi = (None, None) if lower is None else (bel.post._t(lower), bel.post._t(upper))
+    def _log_ei(self, eta):
+        return LogExpectedImprovement(self.model, torch.tensor(eta, dtype=self.bel.post.dtype), maximize=False)
+    def _argmax(self, acq, x0):
+        "(x, acq(x)): scipy's L-BFGS-B from x0 in the box; its exit status is not checked, as in `_lbfgsb`."
+        with warnings.catch_warnings(record=True) as caught:
+            x, a = gen_candidates_scipy(self.bel.post._t(x0)[None, None], acq, self.lo, self.hi,
+                                        options=dict(maxiter=self.maxiter), use_parallel_mode=False)
+        for w in caught:  # BoTorch warns when the line search ends early; anything else is passed on
+            if not issubclass(w.category, OptimizationWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return x.reshape(-1).cpu().numpy(), float(a)
+    def grid_log_ei(self, eta):
+        "log EI on the grid / candidates under the believer."
+        return self._log_ei(eta)(self.bel.G[:, None])
+    def min_mean(self, x0):
+        "(x, mean): minimum of the posterior mean in the box, from x0."
+        x, a = self._argmax(PosteriorMean(self.model, maximize=False), x0); return x, -a
+    def max_log_ei(self, x0, eta):
+        "(x, log EI): maximum of log EI under the believer in the box, from x0."
+        return self._argmax(self._log_ei(eta), x0)
 
 # %% ../nbs/09_bo.ipynb #f3f7e801
 @torch.no_grad()
