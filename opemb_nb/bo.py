@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_bo.ipynb #3b857c6c
 from __future__ import annotations
-import argparse, functools, json, math, pickle, sys, time
+import functools, json, math, pickle, sys, time
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,7 @@ import torch
 import gpytorch
 from scipy.optimize import minimize
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, parallel_map, resolve_workers, workers_arg, model_device
+from .core import atomic_write_json, provenance, find_artifact, parallel_map, resolve_workers, model_device
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
 from .gp import GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings, median_lengthscale, rmse_pearson
 from .runs import latest_latent, load_latent, run_meta, load_run
@@ -20,9 +20,9 @@ from .models import decode_counts, decode_batched, encode_mu
 from .graphs import average_path_length, clustering_coefficient
 
 # %% auto #0
-__all__ = ['log_h', 'log_ei', 'select_batch', 'fit_exact_gp', 'decode_points', 'FakeVAE', 'TableEvaluator', 'arch_features',
-           'SurrogateEvaluator', 'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search',
-           'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_cli']
+__all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'fit_exact_gp', 'decode_points', 'FakeVAE', 'TableEvaluator',
+           'arch_features', 'SurrogateEvaluator', 'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo',
+           'random_search', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
 
 # %% ../nbs/09_bo.ipynb #306ffbac
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -673,32 +673,35 @@ def plot_top(res:dict, path=None, k:int=5):
     return fig
 
 # %% ../nbs/09_bo.ipynb #1ae2b463
-def bo_cli(argv=None # command-line arguments after `opemb bo`
-          )->dict:
-    "`opemb bo DIR [--evaluator table|surrogate] [--pool] [--rounds 10] [--batch 50] [--seeds 10] [--attempts 500]`; exit status 2 on bad input."
-    p = argparse.ArgumentParser(prog='opemb bo', description='Batch Bayesian optimisation in a trained latent space (paper §4.3).')
-    p.add_argument('dir', help='training run directory')
-    p.add_argument('--evaluator', choices=['table', 'surrogate'], default='table', help='how proposed architectures are scored')
-    p.add_argument('--pool', action='store_true', help='pool search over the 19,020 table architectures (exact) instead')
-    p.add_argument('--rounds', type=int, default=10); p.add_argument('--batch', type=int, default=50)
-    p.add_argument('--seeds', type=int, default=10); p.add_argument('--attempts', type=int, default=500, help='decodings per point')
-    p.add_argument('--first-valid', action='store_true', help="keep the first valid decoding (the reference's behaviour)")
-    p.add_argument('--grid', type=int, default=10000, help='EI grid points'); p.add_argument('--maxiter', type=int, default=150)
-    p.add_argument('--gp-epochs', type=int, default=4, help='SGP epochs per round'); p.add_argument('--inducing', type=int, default=500)
-    p.add_argument('--device', default=None, help='device of the model (cpu/cuda)')
-    p.add_argument('--random-baseline', action='store_true', help='also decode and score uniform random latent points each round')
-    p.add_argument('--workers', type=workers_arg, default=1, help="processes running seeds side by side, or 'auto' (default 1)")
-    p.add_argument('--json', action='store_true', help='print a JSON summary')
-    a = p.parse_args(argv)
-    for k in ('rounds', 'batch', 'seeds', 'attempts', 'grid', 'inducing', 'gp_epochs'):
-        if getattr(a, k) < 1: p.error(f"--{k.replace('_', '-')} must be >= 1")
-    try:
-        res = bo_run(a.dir, a.evaluator, a.pool, a.rounds, a.batch, a.seeds, a.attempts, 'first' if a.first_valid else 'most_common',
-                     n_grid=a.grid, maxiter=a.maxiter, gp_kw=dict(epochs=a.gp_epochs, n_inducing=a.inducing), device=a.device,
-                     random_baseline=a.random_baseline, verbose=not a.json, workers=a.workers)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"opemb bo: error: {e}", file=sys.stderr); raise SystemExit(2)
-    if a.pool: summ = dict(kind='pool', best=[r['best_so_far'][-1] for r in res['runs']], random=[r['best_so_far'][-1] for r in res['random']])
-    else: summ = dict(kind='latent', evaluator=res['evaluator'], best=[r['rounds'][-1]['best_so_far'] for r in res['runs']], top5=res['top5'])
-    print(json.dumps(summ) if a.json else f"done -> {Path(a.dir) / ('bo_pool.json' if a.pool else 'bo.json')}: {summ}")
+from .cli import Param, cli_command, pos_int, print_json, workers_arg
+
+def bo_command(run_dir:str, # training run directory
+               evaluator:Param(choices=['table', 'surrogate'])='table', # how proposed architectures are scored
+               pool:bool=False, # pool search over the 19,020 table architectures (exact) instead
+               rounds:pos_int=10, # BO rounds
+               batch:pos_int=50, # points proposed per round
+               seeds:pos_int=10, # independent searches (seeds 1..N)
+               attempts:pos_int=500, # decodings per point
+               first_valid:bool=False, # keep the first valid decoding (the reference's behaviour)
+               grid:pos_int=10000, # EI grid points
+               maxiter:int=150, # L-BFGS-B iterations per EI point (0: the grid only)
+               gp_epochs:pos_int=4, # SGP epochs per round
+               inducing:pos_int=500, # inducing points of the SGP
+               device:str|None=None, # device of the model (cpu/cuda)
+               random_baseline:bool=False, # also decode and score uniform random latent points each round
+               workers:workers_arg=1, # processes running seeds side by side, or 'auto'
+               json:bool=False # print a JSON summary
+              )->dict:
+    "Batch Bayesian optimisation in a trained latent space (paper §4.3), written to `run_dir/bo.json` or `bo_pool.json`."
+    res = bo_run(run_dir, evaluator, pool, rounds, batch, seeds, attempts, 'first' if first_valid else 'most_common',
+                 n_grid=grid, maxiter=maxiter, gp_kw=dict(epochs=gp_epochs, n_inducing=inducing), device=device,
+                 random_baseline=random_baseline, verbose=not json, workers=workers)
+    if pool: summ = dict(kind='pool', best=[r['best_so_far'][-1] for r in res['runs']],
+                         random=[r['best_so_far'][-1] for r in res['random']])
+    else: summ = dict(kind='latent', evaluator=res['evaluator'], best=[r['rounds'][-1]['best_so_far'] for r in res['runs']],
+                      top5=res['top5'])
+    if json: print_json(summ)
+    else: print(f"done -> {Path(run_dir) / ('bo_pool.json' if pool else 'bo.json')}: {summ}")
     return res
+
+bo_cli = cli_command(bo_command, 'opemb bo')

@@ -4,31 +4,116 @@
 
 # %% ../nbs/17_cli.ipynb #96c26957
 from __future__ import annotations
-import argparse, importlib, json, sys
+import argparse, copy, functools, importlib, inspect, json, sys, types, typing, warnings
+from fastcore.docments import docments
+from fastcore.script import Param
 
 # %% auto #0
-__all__ = ['COMMANDS', 'graph_stats_cli', 'main']
+__all__ = ['graph_stats_cli', 'COMMANDS', 'pos_int', 'workers_arg', 'cli_parser', 'exit_status', 'print_json', 'cli_command',
+           'graph_stats_command', 'main']
+
+# %% ../nbs/17_cli.ipynb #e6a9e221
+def pos_int(text:str # a command-line value
+           )->int:
+    "An integer >= 1: the type of the command lines' counts (epochs, seeds, rounds, ...)."
+    try: v = int(text)
+    except ValueError: v = 0
+    if v < 1: raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+def workers_arg(text:str # a command-line value
+               )->int|str:
+    "`--workers` of the command lines: 'auto' or an integer >= 1."
+    if text == 'auto': return text
+    try: return pos_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {text!r}") from None
+
+# %% ../nbs/17_cli.ipynb #6a3bb93b
+def _arg_type(anno):
+    "The argparse `type` of an annotation: `X|None` is X; nothing for no annotation and for `str`."
+    if typing.get_origin(anno) in (typing.Union, types.UnionType):
+        ts = [t for t in typing.get_args(anno) if t is not type(None)]
+        anno = ts[0] if len(ts) == 1 else inspect.Parameter.empty
+    return None if anno in (inspect.Parameter.empty, str) else anno
+
+def _shown(v)->str: return ' '.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+def cli_parser(func, # a command function: its parameters are the options, their docments the help
+               prog:str|None=None # the command in usage lines and errors, e.g. 'opemb train'
+              )->argparse.ArgumentParser:
+    "The argparse parser of `func`'s signature and docments, as fastcore's `anno_parser` but `--with-dashes`."
+    p = argparse.ArgumentParser(prog=prog, description=func.__doc__)
+    for k, d in docments(func, full=True, returns=False, eval_str=True).items():
+        a = copy.copy(d.anno) if isinstance(d.anno, Param) else Param(type=_arg_type(d.anno))
+        kw = dict(a.kwargs, help=(a.help or d.docment or '').replace('%', '%%'))
+        if d.anno is bool:
+            if d.default is not False: raise TypeError(f"{func.__name__}: the flag {k} must default to False")
+            kw.pop('type', None); kw['action'] = 'store_true'
+        elif d.default is not inspect.Parameter.empty:
+            kw['default'] = d.default
+            if d.default is not None: kw['help'] += f" (default: {_shown(d.default)})"
+        elif d.kind == inspect.Parameter.KEYWORD_ONLY: kw['required'] = True
+        else:
+            p.add_argument(k, **kw); continue
+        p.add_argument('--' + k.replace('_', '-'), **kw)
+    return p
+
+# %% ../nbs/17_cli.ipynb #78a19677
+def exit_status(e:BaseException # what a command raised
+               )->int|None: # None: not an error of the input or of the run (a bug: its traceback shows)
+    "The exit status of a command that stopped on `e`: 2 for bad input, 1 when it cannot continue as asked."
+    if isinstance(e, (ValueError, FileNotFoundError)): return 2  # a value refused, a missing or unreadable file
+    # the training chapter's TrainingError (RunFileError is a ValueError), known by its name: no torch here
+    if any(c.__name__ == 'TrainingError' for c in type(e).__mro__): return 1
+    return None
+
+def print_json(obj):
+    "The output of `--json`: one JSON object on one line."
+    print(json.dumps(obj))
+
+def cli_command(func, # the command function (see `cli_parser`)
+                prog:str, # the command as typed, e.g. 'opemb train'
+                warns:tuple=() # warning categories shown as one line `PROG: warning: message`
+               ):
+    "The command line `cli(argv=None)` of `func`: parse, call, and stop with one error line and `exit_status`."
+    def cli(argv:list[str]|None=None # the arguments after the command (default: `sys.argv[1:]`)
+           ):
+        args = vars(cli_parser(func, prog).parse_args(argv))
+        show = warnings.showwarning
+        def one_line(message, category, *a, **kw):
+            if issubclass(category, warns): print(f"{prog}: warning: {message}", file=sys.stderr)
+            else: show(message, category, *a, **kw)
+        warnings.showwarning = one_line
+        try: return func(**args)
+        except Exception as e:
+            if (code := exit_status(e)) is None: raise
+            print(f"{prog}: error: {e}", file=sys.stderr); raise SystemExit(code)
+        finally: warnings.showwarning = show
+    cli.__doc__ = f"`{prog}`: {func.__doc__}"
+    cli.func, cli.parser = func, functools.partial(cli_parser, func, prog)  # the command function, and its parser
+    return cli
 
 # %% ../nbs/17_cli.ipynb #7f8af579
-def graph_stats_cli(argv:list[str]|None=None # arguments after `graph-stats`
-                   ):
-    "`opemb graph-stats`: Pearson r of APL and clustering with accuracy, and the six accuracy groups (§4.4)."
-    p = argparse.ArgumentParser(prog='opemb graph-stats', description=graph_stats_cli.__doc__)
-    p.add_argument('--split', choices=['train', 'test', 'all'], default='train', help='which architectures (the paper used train)')
-    p.add_argument('--data', default=None, help='another ENAS file in the same format (default: the shipped ENAS-6 file)')
-    p.add_argument('--json', action='store_true', help='print one JSON object')
-    a = p.parse_args(argv)
+def graph_stats_command(
+    split:Param(choices=['train', 'test', 'all'])='train', # which architectures (the paper used train)
+    data:str|None=None, # another ENAS file in the same format (default: the shipped ENAS-6 file)
+    json:bool=False # print one JSON object
+   )->dict:
+    "Pearson r of APL and clustering with accuracy, and the six accuracy groups (§4.4)."
     from opemb_nb.graphs import graph_stats
     from opemb_nb.paper import paper_value
-    s = graph_stats(a.split, path=a.data)
+    s = graph_stats(split, path=data)
     out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman', 'groups')}
-    if a.json: print(json.dumps(out))
+    if json: print_json(out)
     else:
-        print(f"split {a.split}: n = {s['n']}")
+        print(f"split {split}: n = {s['n']}")
         print(f"average path length    Pearson r = {s['apl_r']:+.4f}  (paper {paper_value('apl_r'):+.2f})")
         print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  (paper {paper_value('cc_r'):+.2f})")
         print('accuracy groups: ' + ', '.join(f"{k}: {v}" for k, v in s['groups'].items()))
     return out
+
+graph_stats_cli = cli_command(graph_stats_command, 'opemb graph-stats')
 
 # %% ../nbs/17_cli.ipynb #8a049bf5
 COMMANDS = {  # subcommand -> (module, function taking argv, one-line help)

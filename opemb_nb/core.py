@@ -13,7 +13,7 @@ import torch
 __all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
            'atomic_savez', 'git_commit', 'device_name', 'default_device', 'model_device', 'eval_mode', 'provenance',
            'results_root', 'find_artifact', 'recorded_benchmarks', 'register_model', 'model_names', 'make_model',
-           'resolve_workers', 'worker_init', 'parallel_map', 'workers_arg', 'default_workers']
+           'resolve_workers', 'worker_init', 'parallel_map', 'default_workers']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -213,14 +213,6 @@ def parallel_map(fn, # a picklable function of one argument (module level, or a 
     from opemb_nb import core  # the package's function, importable by name in a spawned worker (also from a notebook)
     with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'), initializer=core.worker_init) as ex:
         return list(ex.map(fn, items))
-
-def workers_arg(text:str # a command-line value
-               )->int|str:
-    "`--workers` of the command lines: 'auto' or an integer >= 1."
-    import argparse
-    if text == 'auto': return text
-    try: return resolve_workers(int(text), 1)
-    except ValueError: raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {text!r}")
 
 def default_workers(n:int # independent tasks
                    )->int: # at least 1

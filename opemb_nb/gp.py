@@ -4,18 +4,18 @@
 
 # %% ../nbs/08_gp.ipynb #65777323
 from __future__ import annotations
-import argparse, contextlib, functools, inspect, json, math, sys, time
+import contextlib, functools, inspect, json, math, sys, time
 from pathlib import Path
 import numpy as np
 import torch
 import gpytorch
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map, workers_arg
+from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map
 from .runs import latest_latent, load_latent, run_meta
 
 # %% auto #0
-__all__ = ['standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp', 'svgp_posterior',
-           'rmse_pearson', 'predictability', 'predict_run', 'predict_cli']
+__all__ = ['predict_cli', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp',
+           'svgp_posterior', 'rmse_pearson', 'predictability', 'predict_run', 'predict_command']
 
 # %% ../nbs/08_gp.ipynb #a752f51f
 def standardise_acc(acc_train, # raw accuracies of the training points
@@ -232,23 +232,22 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
     return res
 
 # %% ../nbs/08_gp.ipynb #a86db564
-def predict_cli(argv=None # command-line arguments after `opemb predict`
-               )->dict:
-    "`opemb predict DIR [--seeds 10] [--json]`: write DIR/sgp.json (Table 2); exit status 2 on bad input."
-    p = argparse.ArgumentParser(prog='opemb predict', description='Sparse-GP predictability of the latent means (Table 2).')
-    p.add_argument('dir', help='training run directory (with latent_epoch<E>.npz)')
-    p.add_argument('--seeds', type=int, default=10, help='number of GP seeds (1..N)')
-    p.add_argument('--inducing', type=int, default=500, help='inducing points')
-    p.add_argument('--epochs', type=int, default=4, help='SGP training epochs')
-    p.add_argument('--device', default=None, help='cpu or cuda (default: cpu)')
-    p.add_argument('--workers', type=workers_arg, default=1, help="processes fitting seeds side by side, or 'auto' (default 1)")
-    p.add_argument('--json', action='store_true', help='print the result as JSON')
-    a = p.parse_args(argv)
-    try:
-        res = predict_run(a.dir, seeds=a.seeds, n_inducing=a.inducing, epochs=a.epochs, device=a.device, verbose=not a.json,
-                          workers=a.workers)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"opemb predict: error: {e}", file=sys.stderr); raise SystemExit(2)
-    if a.json: print(json.dumps({k: res[k] for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')}))
-    else: print(f"RMSE {res['rmse_mean']:.3f} ± {res['rmse_std']:.3f}, Pearson r {res['pearson_mean']:.3f} ± {res['pearson_std']:.3f} -> {Path(a.dir) / 'sgp.json'}")
+from .cli import cli_command, print_json, workers_arg
+
+def predict_command(run_dir:str, # training run directory (with latent_epoch<E>.npz)
+                    seeds:int=10, # number of GP seeds (1..N)
+                    inducing:int=500, # inducing points
+                    epochs:int=4, # SGP training epochs
+                    device:str|None=None, # cpu or cuda (default: cpu)
+                    workers:workers_arg=1, # processes fitting seeds side by side, or 'auto'
+                    json:bool=False # print the result as JSON
+                   )->dict:
+    "Sparse-GP predictability of the latent means (Table 2), written to `run_dir/sgp.json`."
+    res = predict_run(run_dir, seeds=seeds, n_inducing=inducing, epochs=epochs, device=device, verbose=not json,
+                      workers=workers)
+    if json: print_json({k: res[k] for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')})
+    else: print(f"RMSE {res['rmse_mean']:.3f} ± {res['rmse_std']:.3f}, Pearson r {res['pearson_mean']:.3f} "
+                f"± {res['pearson_std']:.3f} -> {Path(run_dir) / 'sgp.json'}")
     return res
+
+predict_cli = cli_command(predict_command, 'opemb predict')

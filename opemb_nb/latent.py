@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_latent.ipynb #25fcd155
 from __future__ import annotations
-import argparse, json, re, sys, time
+import json, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,9 +14,9 @@ from .embedding import type_distances
 from .runs import latent_files, load_latent, run_meta
 
 # %% auto #0
-__all__ = ['SIMILAR_PAIRS', 'OP_TYPES', 'tsne_2d', 'subsample', 'latent_tsne', 'knn_indices', 'knn_smoothness', 'knn_regression',
-           'latent_smoothness', 'plot_latent_grid', 'tsne_run', 'tsne_cli', 'pairings', 'similar_ops_test',
-           'embedding_tables', 'plot_embedding', 'plot_distances', 'load_tsne']
+__all__ = ['tsne_cli', 'SIMILAR_PAIRS', 'OP_TYPES', 'tsne_2d', 'subsample', 'latent_tsne', 'knn_indices', 'knn_smoothness',
+           'knn_regression', 'latent_smoothness', 'plot_latent_grid', 'tsne_run', 'tsne_command', 'pairings',
+           'similar_ops_test', 'embedding_tables', 'plot_embedding', 'plot_distances', 'load_tsne']
 
 # %% ../nbs/10_latent.ipynb #197f6eb3
 def tsne_2d(Z:np.ndarray, # [N, d] points
@@ -186,30 +186,29 @@ def _in_notebook()->bool:
     except NameError: return False
 
 # %% ../nbs/10_latent.ipynb #293a0876
-def tsne_cli(argv:list[str]|None=None # arguments after `tsne`
-            ):
-    "`opemb tsne DIR`: t-SNE maps and smoothness of a run's latent dumps (tsne.npz, tsne.json, tsne.png)."
-    p = argparse.ArgumentParser(prog='opemb tsne', description=tsne_cli.__doc__)
-    p.add_argument('run_dir', metavar='DIR', help='training run directory with latent_epoch*.npz files')
-    p.add_argument('--epochs', type=int, nargs='*', default=None, help='which latent dumps (default: all)')
-    p.add_argument('--max-points', type=int, default=None, help='random subset of at most N train (and test) points; '
-                   'all 17,118 take a few minutes per epoch on 2 CPU cores')
-    p.add_argument('--seed', type=int, default=0, help='seed of the subset, t-SNE and the shuffles (default 0)')
-    p.add_argument('--k', type=int, default=10, help='neighbours of the smoothness measures (default 10)')
-    p.add_argument('--out', default=None, help='output folder (default: DIR)')
-    p.add_argument('--scale', default=None, help="provenance label, e.g. 'quick' or 'paper'")
-    p.add_argument('--json', action='store_true', help='print the smoothness numbers as JSON')
-    a = p.parse_args(argv)
-    try: r = tsne_run(a.run_dir, a.epochs, a.max_points, a.seed, a.k, a.out, a.scale)
-    except (FileNotFoundError, ValueError, KeyError) as e:
-        print(f"opemb tsne: error: {e}", file=sys.stderr); raise SystemExit(2)
-    if a.json: print(json.dumps(r['meta']))
+from .cli import Param, cli_command, print_json
+
+def tsne_command(run_dir:str, # training run directory with latent_epoch*.npz files
+                 epochs:Param(type=int, nargs='*')=None, # which latent dumps (default: all)
+                 # at most N random train (and test) points; all 17,118 take minutes per epoch on 2 CPU cores
+                 max_points:int|None=None,
+                 seed:int=0, # seed of the subset, t-SNE and the shuffles
+                 k:int=10, # neighbours of the smoothness measures
+                 out:str|None=None, # output folder (default: run_dir)
+                 scale:str|None=None, # provenance label, e.g. 'quick' or 'paper'
+                 json:bool=False # print the smoothness numbers as JSON
+                )->dict:
+    "t-SNE maps and smoothness of a run's latent dumps, written to tsne.npz, tsne.json and tsne.png."
+    r = tsne_run(run_dir, epochs, max_points, seed, k, out, scale)
+    if json: print_json(r['meta'])
     else:
         for e, s in r['smoothness'].items():
             print(f"epoch {e}: kNN |dacc| {s['knn_abs_diff']:.5f} vs shuffled {s['shuffled_abs_diff']:.5f} "
                   f"(ratio {s['ratio']:.3f}); kNN r {s['knn_r']:.3f}")
-        print(f"wrote {Path(a.out or a.run_dir) / 'tsne.png'}")
+        print(f"wrote {Path(out or run_dir) / 'tsne.png'}")
     return r
+
+tsne_cli = cli_command(tsne_command, 'opemb tsne')
 
 # %% ../nbs/10_latent.ipynb #7b29cc97
 SIMILAR_PAIRS = ((2, 3), (4, 5), (6, 7))  # vertex types: conv3x3/sep3x3, conv5x5/sep5x5, avg-pool/max-pool

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_metrics.ipynb #0926cbc3
 from __future__ import annotations
-import argparse, contextlib, json, sys, time
+import contextlib, json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,8 +14,8 @@ from .data import load_enas6, graph_key, is_valid_enas, from_dense, N_VERTICES
 from .models import decode_counts, decode_batched, encode_mu, default_batch_size
 
 # %% auto #0
-__all__ = ['EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity', 'table1_metrics',
-           'evaluate_run', 'evaluate_cli']
+__all__ = ['evaluate_cli', 'EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity',
+           'table1_metrics', 'evaluate_run', 'evaluate_command']
 
 # %% ../nbs/07_metrics.ipynb #e2c700ca
 _IU = torch.triu_indices(N_VERTICES, N_VERTICES, 1)
@@ -174,27 +174,25 @@ def evaluate_run(run_dir, # a training run directory (see `opemb_nb.train`)
     return m
 
 # %% ../nbs/07_metrics.ipynb #5c9f123f
-def evaluate_cli(argv:list[str]|None=None # arguments after `evaluate`
-                ):
-    "`opemb evaluate DIR`: Table 1 metrics of a trained run, written to `DIR/metrics.json`."
-    p = argparse.ArgumentParser(prog='opemb evaluate', description=evaluate_cli.__doc__)
-    p.add_argument('run_dir', metavar='DIR', help='training run directory')
-    p.add_argument('--json', action='store_true', help='print the metrics as one JSON object')
-    p.add_argument('--device', default=None, help='cuda or cpu (default: cuda when available)')
-    p.add_argument('--seed', type=int, default=0, help='seed of every random draw (default 0)')
-    p.add_argument('--decodes', type=int, default=100, help='stochastic decodes per test graph (default 100 = 10 x 10)')
-    p.add_argument('--n-prior', type=int, default=1000, help='latent points for validity (default 1000)')
-    p.add_argument('--prior-decodes', type=int, default=10, help='decodes per latent point (default 10)')
-    p.add_argument('--batch-size', type=int, default=None, help='latent points per decode call')
-    p.add_argument('--n-test', type=int, default=None, help='only the first N test graphs (quick checks)')
-    p.add_argument('--scale', default=None, help="provenance label, e.g. 'quick' or 'paper'")
-    a = p.parse_args(argv)
-    try:
-        m = evaluate_run(a.run_dir, a.device, a.seed, a.decodes, a.n_prior, a.prior_decodes, a.batch_size, a.n_test, a.scale)
-    except (FileNotFoundError, ValueError, KeyError) as e:
-        print(f"opemb evaluate: error: {e}", file=sys.stderr); raise SystemExit(2)
-    if a.json: print(json.dumps(m))
+from .cli import cli_command, print_json
+
+def evaluate_command(run_dir:str, # training run directory
+                     json:bool=False, # print the metrics as one JSON object
+                     device:str|None=None, # cuda or cpu (default: cuda when available)
+                     seed:int=0, # seed of every random draw
+                     decodes:int=100, # stochastic decodes per test graph (100 = 10 x 10)
+                     n_prior:int=1000, # latent points for validity
+                     prior_decodes:int=10, # decodes per latent point
+                     batch_size:int|None=None, # latent points per decode call
+                     n_test:int|None=None, # only the first N test graphs (quick checks)
+                     scale:str|None=None # provenance label, e.g. 'quick' or 'paper'
+                    )->dict:
+    "Table 1 metrics of a trained run, written to `run_dir/metrics.json`."
+    m = evaluate_run(run_dir, device, seed, decodes, n_prior, prior_decodes, batch_size, n_test, scale)
+    if json: print_json(m)
     else:
-        print(f"{a.run_dir}: recon acc {100*m['recon_acc']:.2f}%  validity {100*m['validity']:.2f}%  "
-              f"uniqueness {100*m['uniqueness']:.2f}%  novelty {100*m['novelty']:.2f}%  -> {Path(a.run_dir) / 'metrics.json'}")
+        print(f"{run_dir}: recon acc {100*m['recon_acc']:.2f}%  validity {100*m['validity']:.2f}%  "
+              f"uniqueness {100*m['uniqueness']:.2f}%  novelty {100*m['novelty']:.2f}%  -> {Path(run_dir) / 'metrics.json'}")
     return m
+
+evaluate_cli = cli_command(evaluate_command, 'opemb evaluate')

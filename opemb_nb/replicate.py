@@ -4,13 +4,14 @@
 
 # %% ../nbs/11_replicate.ipynb #0944ce6c
 from __future__ import annotations
-import argparse, hashlib, json, math, re, sys, time
+import hashlib, json, math, re, sys, time
 from pathlib import Path
 from .core import atomic_write_json, provenance, default_device, device_name, git_commit
 
 # %% auto #0
-__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'SCALES', 'STEPS', 'weights_hash', 'Ledger', 'run_model', 'scale_runs',
-           'train_runs', 'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'replicate_cli']
+__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash', 'Ledger', 'run_model',
+           'scale_runs', 'train_runs', 'replicate_model', 'summary_entry', 'replicate', 'load_summary',
+           'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
 MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
@@ -272,22 +273,22 @@ def load_summary(root=None # the results folder (default: the repository's resul
     return None, None
 
 # %% ../nbs/11_replicate.ipynb #2c027ec5
-def replicate_cli(argv:list[str]|None=None # arguments after `opemb replicate`
-                 ):
-    "`opemb replicate`: train and evaluate the six models at a scale (quick, cpu, paper), writing OUT/summary.json."
-    p = argparse.ArgumentParser(prog='opemb replicate', description=replicate_cli.__doc__)
-    p.add_argument('--scale', choices=list(SCALES), default='quick', help='quick (CPU minutes), cpu (full split, fast recipe, 2 CPU cores) or paper (GPU)')
-    p.add_argument('--out', default=None, help='results folder (default: results/<scale>)')
-    p.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS), metavar='MODEL',
-                   help=f"models to run (default: all six: {' '.join(MODELS)})")
-    p.add_argument('--device', choices=['cpu', 'cuda'], default=None, help='default: cuda when available')
-    p.add_argument('--steps', nargs='+', default=None, choices=list(STEPS),
-                   help='only these steps (default: all)')
-    p.add_argument('--progress', action='store_true', help='show training progress bars')
-    a = p.parse_args(argv)
-    s = replicate(a.scale, a.out, a.models, a.device, a.steps, quiet=not a.progress)
+from .cli import Param, cli_command
+
+def replicate_command(
+    scale:Param(choices=list(SCALES))='quick', # quick (CPU minutes), cpu (full split, fast recipe) or paper (GPU)
+    out:str|None=None, # results folder (default: results/<scale>)
+    models:Param(nargs='+', choices=list(MODELS))=MODELS, # models to run, of the paper's six
+    device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
+    steps:Param(nargs='+', choices=list(STEPS))=None, # only these steps (default: all)
+    progress:bool=False # show training progress bars
+   )->dict:
+    "Train and evaluate the six models at a scale (quick, cpu, paper), writing OUT/summary.json."
+    s = replicate(scale, out, models, device, steps, quiet=not progress)
     for n, e in s['models'].items():  # every run of the scale
         f = lambda v: '  n/a ' if v is None else f"{v:6.3f}"
         print(f"{n:9s} recon {f(e['recon_acc'])} valid {f(e['validity'])} unique {f(e['uniqueness'])} "
               f"rmse {f(e['rmse_mean'])} r {f(e['pearson_mean'])}  {e['wall_seconds']} s")
     return s
+
+replicate_cli = cli_command(replicate_command, 'opemb replicate')

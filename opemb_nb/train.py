@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #65612fbe
 from __future__ import annotations
-import argparse, csv, hashlib, io, json, math, random, sys, time, warnings
+import csv, hashlib, io, json, math, random, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,10 +16,10 @@ from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTA
                            _run_dir, _run_weights)
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'default_iterations', 'recipe_settings', 'lr_factor',
-           'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'CompiledLoss',
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'train_cli', 'default_iterations', 'recipe_settings',
+           'lr_factor', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'CompiledLoss',
            'TrainingDiverged', 'train', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained',
-           'train_cli']
+           'train_command']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
@@ -422,53 +422,40 @@ def load_pretrained(name:str, # e.g. 'dvae' or 'dvae-emb' (see `pretrained_names
     return m.to(device).eval()
 
 # %% ../nbs/06_train.ipynb #b1971c36
-def _pos_int(s):
-    try: v = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}")
-    if v < 1: raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}")
-    return v
+from .cli import Param, cli_command, pos_int
 
-def train_cli(argv:list[str]|None=None # arguments after `opemb train`
-             )->dict:
-    "`opemb train`: train one graph VAE and write log.csv, checkpoints, latents and config.json to --out."
-    p = argparse.ArgumentParser(prog='opemb train', description='Train a graph VAE on ENAS-6 as the paper did (Adam 1e-4, batch 32, ReduceLROnPlateau), or with another recipe.')
-    p.add_argument('--model', required=True, choices=model_names(), help='model name')
-    p.add_argument('--out', required=True, help='run directory')
-    p.add_argument('--epochs', type=_pos_int, default=300, help='epochs per iteration (default 300)')
-    p.add_argument('--iterations', type=_pos_int, default=None, help='training iterations T (default: 4 for dvae-emb, else 1)')
-    p.add_argument('--subset', type=_pos_int, default=None, help='first N training graphs (and ~N/9 test graphs)')
-    p.add_argument('--device', choices=['cpu', 'cuda'], default=None, help='default: cuda when available')
-    p.add_argument('--seed', type=int, default=1, help='seed of torch/numpy/random (default 1)')
-    p.add_argument('--resume', action='store_true', help='continue an unfinished run in --out')
-    p.add_argument('--overwrite', action='store_true', help='delete an existing run in --out first')
-    p.add_argument('--hs', type=_pos_int, default=None, help='hidden size (default: the paper\'s 501)')
-    p.add_argument('--nz', type=_pos_int, default=None, help='latent size (default: the paper\'s 56)')
-    p.add_argument('--save-every', type=_pos_int, default=100, help='save latent means every K epochs (default 100)')
-    p.add_argument('--checkpoint-every', type=_pos_int, default=1, help='resumable checkpoint every C epochs (default 1: a kill loses at most the epoch in progress)')
-    p.add_argument('--recipe', choices=list(RECIPES), default=None, help="training recipe (default: the paper's; 'cpu': the fast recipe of the learning-speed study)")
-    p.add_argument('--lr', type=float, default=None, help="peak Adam learning rate (default: the recipe's; paper 1e-4)")
-    p.add_argument('--batch-size', type=_pos_int, default=None, help="graphs per batch (default: the recipe's; paper 32)")
-    p.add_argument('--beta', type=float, default=0.005, help='KL weight (default 0.005, the reference code)')
-    p.add_argument('--init-embedding', default=None, metavar='NPY', help="start the first iteration from this embedding_iter<t>.npy of another run")
-    p.add_argument('--compile', choices=COMPILE_BACKENDS, default=None, help="torch.compile the training step with this backend ('inductor': CUDA graphs on a GPU); default: eager")
-    p.add_argument('--quiet', action='store_true', help='no progress bars')
-    a = p.parse_args(argv)
-    kw = {k: v for k, v in dict(hs=a.hs, nz=a.nz).items() if v is not None}
-    with warnings.catch_warnings():
-        show = warnings.showwarning
-        def one_line(message, category, *args, **kws):  # a file set aside: one line, as the errors
-            if issubclass(category, RunFileWarning): print(f"opemb train: warning: {message}", file=sys.stderr)
-            else: show(message, category, *args, **kws)
-        warnings.showwarning = one_line
-        try:
-            s = train(a.model, a.out, epochs=a.epochs, iterations=a.iterations, subset=a.subset, device=a.device, seed=a.seed,
-                      resume=a.resume, save_every=a.save_every, checkpoint_every=a.checkpoint_every, model_kwargs=kw, quiet=a.quiet, overwrite=a.overwrite,
-                      compile=a.compile, recipe=a.recipe, lr=a.lr, batch_size=a.batch_size, beta=a.beta, init_embedding=a.init_embedding)
-        except ValueError as e:  # bad input, as argparse's: a value, or a file of the run directory that cannot be read (RunFileError)
-            print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(2)
-        except TrainingError as e:  # the run cannot start or continue as asked (other settings, unfinished, diverged, no GPU)
-            print(f"opemb train: error: {e}", file=sys.stderr); raise SystemExit(1)
+def train_command(*, model:Param(choices=model_names()), # model name
+                  out:str, # run directory
+                  epochs:pos_int=300, # epochs per iteration
+                  iterations:pos_int=None, # training iterations T (default: 4 for dvae-emb, else 1)
+                  subset:pos_int=None, # first N training graphs (and ~N/9 test graphs)
+                  device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
+                  seed:int=1, # seed of torch/numpy/random
+                  resume:bool=False, # continue an unfinished run in --out
+                  overwrite:bool=False, # delete an existing run in --out first
+                  hs:pos_int=None, # hidden size (default: the paper's 501)
+                  nz:pos_int=None, # latent size (default: the paper's 56)
+                  save_every:pos_int=100, # save latent means every K epochs
+                  checkpoint_every:pos_int=1, # resumable checkpoint every C epochs (a kill loses fewer than C epochs)
+                  # training recipe (default: the paper's; 'cpu': the fast recipe of the learning-speed study)
+                  recipe:Param(choices=list(RECIPES))=None,
+                  lr:float|None=None, # peak Adam learning rate (default: the recipe's; paper 1e-4)
+                  batch_size:pos_int=None, # graphs per batch (default: the recipe's; paper 32)
+                  beta:float=0.005, # KL weight, as the reference code
+                  init_embedding:str|None=None, # iteration 1 starts from this embedding_iter<t>.npy of another run
+                  # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU; default: eager)
+                  compile:Param(choices=COMPILE_BACKENDS)=None,
+                  quiet:bool=False # no progress bars
+                 )->dict:
+    "Train a graph VAE on ENAS-6 as the paper did (Adam 1e-4, batch 32, ReduceLROnPlateau), or with another recipe."
+    kw = {k: v for k, v in dict(hs=hs, nz=nz).items() if v is not None}
+    s = train(model, out, epochs=epochs, iterations=iterations, subset=subset, device=device, seed=seed,
+              resume=resume, save_every=save_every, checkpoint_every=checkpoint_every, model_kwargs=kw, quiet=quiet,
+              overwrite=overwrite, compile=compile, recipe=recipe, lr=lr, batch_size=batch_size, beta=beta,
+              init_embedding=init_embedding)
     f = s['final']
-    print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {a.out}; iteration {f['iteration']}, "
+    print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; iteration {f['iteration']}, "
           f"epoch {f['epoch']}: loss {f['loss']:.4f}, recon {f['recon']:.4f}, kl {f['kl']:.4f} per graph; {s['seconds']:.1f} s of training")
     return s
+
+train_cli = cli_command(train_command, 'opemb train', warns=(RunFileWarning,))
