@@ -13,7 +13,7 @@ import torch
 __all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
            'atomic_savez', 'git_commit', 'device_name', 'default_device', 'model_device', 'eval_mode', 'provenance',
            'results_root', 'find_artifact', 'recorded_benchmarks', 'register_model', 'model_names', 'make_model',
-           'resolve_workers', 'worker_init', 'parallel_map', 'default_workers']
+           'flush_denormals', 'resolve_workers', 'worker_init', 'parallel_map', 'default_workers']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -184,6 +184,13 @@ def make_model(name:str, # a registered model name (see `model_names()`)
     if name not in MODEL_REGISTRY: raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_REGISTRY)}")
     return MODEL_REGISTRY[name](**kwargs)
 
+# %% ../nbs/18_core.ipynb #7d347dfe
+def flush_denormals(device=None # where the process computes; only a CPU is affected (None = the CPU)
+                   )->bool: # whether denormals are now flushed to zero
+    "On a CPU, flush denormal floats to zero for the rest of the process (a converging model gets several times faster)."
+    if torch.device(device or 'cpu').type != 'cpu': return False
+    return torch.set_flush_denormal(True)
+
 # %% ../nbs/18_core.ipynb #8fc644c2
 def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
                     n:int # independent tasks
@@ -199,7 +206,7 @@ def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
 def worker_init():
     "Set up a worker process for CPU work: one torch thread, and denormal numbers flushed to zero."
     torch.set_num_threads(1)
-    torch.set_flush_denormal(True)  # converged models produce denormals; x86 computes with them many times slower
+    flush_denormals()
 
 def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial` of one)
                  items, # its arguments

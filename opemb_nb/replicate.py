@@ -6,7 +6,7 @@
 from __future__ import annotations
 import hashlib, json, math, re, sys, time
 from pathlib import Path
-from .core import atomic_write_json, provenance, default_device, device_name, git_commit
+from .core import atomic_write_json, provenance, default_device, device_name, git_commit, flush_denormals
 
 # %% auto #0
 __all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash', 'Ledger', 'run_model',
@@ -243,7 +243,7 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (the full split
     if bad: raise ValueError(f"unknown model(s) {bad}; the paper's six are {', '.join(MODELS)}")
     out = Path(out or Path('results') / scale); out.mkdir(parents=True, exist_ok=True)
     tic, cfg, device = time.perf_counter(), dict(SCALES[scale], name=scale), device or default_device()
-    import torch; torch.set_flush_denormal(True)  # on a CPU: denormals of converged models slow every step (benchmarks/denormals.py)
+    flush_denormals()  # denormals of converged models slow every CPU step (benchmarks/denormals.py)
     runs = scale_runs(cfg, models)
     if steps is None or 'train' in steps:
         print(f"== training {len(runs)} runs ({scale} scale): {', '.join(r for r, _ in runs)}", file=sys.stderr, flush=True)

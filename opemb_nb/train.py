@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez, make_model,
-                           model_names, provenance, default_device)
+                           model_names, provenance, default_device, flush_denormals)
 from .data import load_enas6, ENASData
 from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTART, _why, _set_aside, _ARTIFACTS,
                            _write_log, read_log, _config_file, read_config, _latent_name, save_latents, _read_checkpoint,
@@ -243,7 +243,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     T = default_iterations(model) if iterations is None else iterations
     if not (isinstance(T, int) and T >= 1): raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     device = device or default_device()
-    if flush_denormal and torch.device(device).type == 'cpu': torch.set_flush_denormal(True)  # benchmarks/denormals.py
+    if flush_denormal: flush_denormals(device)  # benchmarks/denormals.py
     if torch.device(device).type == 'cuda' and not torch.cuda.is_available(): raise TrainingError("device 'cuda' requested but no GPU is available")
     out = Path(out_dir)
     emb0, emb0_info = _init_embedding(init_embedding) if init_embedding is not None else (None, None)
