@@ -14,8 +14,9 @@ from .data import START_TYPE, END_TYPE, N_VERTICES, N_TYPES, graph_key
 from .embedding import make_encoding
 
 # %% auto #0
-__all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'default_batch_size',
-           'encode_mu', 'decode_batched', 'decode_counts', 'GCN']
+__all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'reference_feature',
+           'reference_gated_sum', 'reference_encode', 'reference_recon', 'reference_loss', 'reference_decode',
+           'default_batch_size', 'encode_mu', 'decode_batched', 'decode_counts', 'GCN', 'reference_encode_gcn']
 
 # %% ../nbs/04_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -139,6 +140,50 @@ class DVAE(GraphVAE):
             self.hg_unify = nn.Linear(2 * hs, hs)
         self.fc1, self.fc2 = nn.Linear(hs, self.nz), nn.Linear(hs, self.nz)
 
+# %% ../nbs/04_models.ipynb #98339d3d
+def reference_feature(m:DVAE, # a D-VAE or GCN model
+                      t:torch.Tensor # vertex types (Long), any shape
+                     )->torch.Tensor: # [..., d] the one-hot types, or their operation-embedding rows
+    "The vertex feature x_v of the reference: the one-hot type, or its operation-embedding row (Eqs. 4-7, 8-11)."
+    w = m.fc1.weight
+    if m.op_embedding is None: return torch.eye(N_TYPES, dtype=w.dtype, device=w.device)[t]
+    return m.op_embedding.weight[t]
+
+def reference_gated_sum(gate:nn.Linear, # g: Linear(hs + 8, hs), followed by a sigmoid
+                        mapper:nn.Linear, # m: Linear(hs + 8, hs, bias=False)
+                        states:dict, # vertex index -> [1, hs] state, of the vertices processed so far
+                        senders:list # vertex indices of the senders (predecessors, or successors backwards)
+                       )->torch.Tensor: # [1, hs] the aggregated message; zero if there are no senders
+    "Eq. (6) for one vertex of one graph: the sum over senders u of g([h_u; onehot(u)]) * m([h_u; onehot(u)])."
+    w = gate.weight
+    out = w.new_zeros(1, gate.out_features)
+    for u in senders:
+        s_u = torch.cat([states[u], torch.eye(N_VERTICES, dtype=w.dtype, device=w.device)[u][None]], 1)
+        out = out + torch.sigmoid(gate(s_u)) * mapper(s_u)
+    return out
+
+def reference_encode(m:DVAE, # a D-VAE model (DVAE or DVAE-EMB)
+                     t:torch.Tensor, # [8] vertex types of one graph
+                     a:torch.Tensor # [8, 8] its Bool adjacency
+                    )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [1, nz] each
+    "The D-VAE encoder on one graph, one vertex at a time (Eqs. 4-7): forwards, backwards, read-out."
+    n, x = N_VERTICES, reference_feature(m, t)
+    h0 = x.new_zeros(1, m.hs)  # the message of the first vertex of a direction
+    Hf = {}
+    for v in range(n):  # h_v = GRU(x_v, gated sum over the predecessors)
+        pred = [u for u in range(n) if a[u, v]]
+        h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, Hf, pred) if v else h0
+        Hf[v] = m.grue_forward(x[v:v + 1], h_in)
+    hg = Hf[n - 1]  # read-out: the state of the output vertex
+    if m.bidirectional:  # the same from vertex 7 down to 0 over the successors; unify [h^f_7; h^b_0]
+        Hb = {}
+        for v in range(n - 1, -1, -1):
+            succ = [u for u in range(n) if a[v, u]]
+            h_in = reference_gated_sum(m.gate_backward, m.mapper_backward, Hb, succ) if v < n - 1 else h0
+            Hb[v] = m.grue_backward(x[v:v + 1], h_in)
+        hg = m.hg_unify(torch.cat([Hf[n - 1], Hb[0]], 1))
+    return m.fc1(hg), m.fc2(hg)
+
 # %% ../nbs/04_models.ipynb #2576bd75
 @patch
 def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of the vertex types
@@ -199,6 +244,44 @@ def encode(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
     else: hg = self._propagate(F.linear(x, self.grue_forward.weight_ih, self.grue_forward.bias_ih), A,
                                self.grue_forward, self.gate_forward, self.mapper_forward)[-1]
     return self.fc1(hg), self.fc2(hg)
+
+# %% ../nbs/04_models.ipynb #43765a5f
+def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
+                    z:torch.Tensor, # [1, nz] the latent point of one graph
+                    t:torch.Tensor, # [8] its true vertex types
+                    a:torch.Tensor # [8, 8] its true Bool adjacency
+                   )->torch.Tensor: # scalar: -log p(G | z)
+    "The teacher-forced decoder on one graph: add a vertex, score its edges, add the true ones, update the state."
+    n, x = N_VERTICES, reference_feature(m, t)
+    zero = x.new_zeros(1, m.hs)
+    state = {0: m.grud(reference_feature(m, t.new_tensor([START_TYPE])), torch.tanh(m.fc3(z)))}  # s_0: z enters
+    ll = 0.
+    for v in range(1, n):
+        ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]  # 1. the type of vertex v
+        state[v] = m.grud(x[v:v + 1], zero)  # 2. the new vertex, no predecessors yet
+        preds, scores = [], {}
+        for u in range(v - 1, -1, -1):  # 3. the edges u -> v, nearest first; the true ones are added
+            scores[u] = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
+            if a[u, v]: preds.append(u)
+            state[v] = m.grud(x[v:v + 1], reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds))
+        p = torch.stack([scores[u] for u in range(v)])
+        ll = ll - F.binary_cross_entropy(p, a[:v, v].to(p.dtype), reduction='sum')
+    return -ll
+
+def reference_loss(m:DVAE, # a D-VAE or GCN model, in evaluation mode (z = mu)
+                   types:torch.Tensor, # [B, 8] vertex types
+                   adj:torch.Tensor, # [B, 8, 8] Bool adjacency
+                   beta:float=0.005 # weight of the KL term
+                  )->tuple: # (recon + beta KLD, recon, KLD), each summed over the graphs
+    "`GraphVAE.loss` (evaluation mode) graph by graph, from the per-graph encoder and decoder."
+    enc = reference_encode_gcn if hasattr(m, 'gconv') else reference_encode
+    loss = recon = kld = 0.
+    for t, a in zip(types, adj):
+        mu, logvar = enc(m, t, a)
+        r = reference_recon(m, mu, t, a)
+        k = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())
+        loss, recon, kld = loss + r + beta * k, recon + r, kld + k
+    return loss, recon, kld
 
 # %% ../nbs/04_models.ipynb #17a93ddb
 @patch
@@ -301,6 +384,33 @@ def recon_terms(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     "The teacher-forced negative log-likelihood of each decision of each graph; they sum to `recon_loss`."
     check_graphs(types, adj, where=f'{self.name}.recon_terms')
     return self._recon_dense(z, types, adj, reduction='none')
+
+# %% ../nbs/04_models.ipynb #2825c40e
+@torch.no_grad()
+def reference_decode(m:DVAE, # a D-VAE or GCN model
+                     z:torch.Tensor # [1, nz] one latent point
+                    )->tuple[torch.Tensor, torch.Tensor]: # types [8] (-1 after END), adj [8, 8] Bool
+    "Greedy generation of one graph: argmax types, edges with p > 0.5, END (at 7 at the latest) takes loose ends."
+    n, ts, edges = N_VERTICES, [START_TYPE], set()
+    state = {0: m.grud(reference_feature(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z)))}
+    for v in range(1, n):
+        t = END_TYPE if v == n - 1 else int(m.add_vertex(state[v - 1]).argmax())
+        ts.append(t)
+        x = reference_feature(m, torch.tensor([t]))
+        state[v] = m.grud(x, z.new_zeros(1, m.hs))
+        if t == END_TYPE:  # an edge from every vertex without successors; the graph is finished
+            for u in range(v):
+                if not any(e[0] == u for e in edges): edges.add((u, v))
+            break
+        preds = []
+        for u in range(v - 1, -1, -1):
+            p = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
+            if p > 0.5: edges.add((u, v)); preds.append(u)
+            state[v] = m.grud(x, reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds))
+    types = torch.full((n,), -1, dtype=torch.long); types[:len(ts)] = torch.tensor(ts)
+    adj = torch.zeros(n, n, dtype=torch.bool)
+    for u, v in edges: adj[u, v] = True
+    return types, adj
 
 # %% ../nbs/04_models.ipynb #cd1b7d30
 @patch
@@ -532,6 +642,30 @@ class GCN(DVAE):
     def _build_encoder(self, d):
         self.gconv = nn.ModuleList([nn.Linear(d if i == 0 else self.hs, self.hs) for i in range(self.levels)])
         self.fc1, self.fc2 = nn.Linear(self.hs, self.nz), nn.Linear(self.hs, self.nz)
+
+# %% ../nbs/04_models.ipynb #3bb1221a
+def reference_encode_gcn(m:GCN, # a GCN model (GCN or GCN-EMB)
+                         t:torch.Tensor, # [8] vertex types of one graph
+                         a:torch.Tensor # [8, 8] its Bool adjacency
+                        )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [1, nz] each
+    "The GCN encoder on one graph: 3 levels, each a sweep over v = 0..7 updating the states in place; sum of 1..6."
+    n, x = N_VERTICES, reference_feature(m, t)
+    if m.bidirectional:  # neighbours in both directions, total degrees
+        nb = lambda v: [u for u in range(n) if a[u, v] or a[v, u]]
+        din = dout = lambda v: len(nb(v))
+    else:  # predecessors; in-degree of the receiver, out-degree of the sender
+        nb = lambda v: [u for u in range(n) if a[u, v]]
+        din = lambda v: int(a[:, v].sum())
+        dout = lambda u: int(a[u, :].sum())
+    H = [None] * n  # the states, overwritten in place (the reference's 'H_forward' attribute)
+    for lv, lin in enumerate(m.gconv):
+        for v in range(n):
+            f = (lambda u: x[u:u + 1]) if lv == 0 else (lambda u: H[u])
+            agg = f(v) / (din(v) + 1)
+            for u in nb(v): agg = agg + f(u) / ((dout(u) + 1) * (din(v) + 1)) ** 0.5
+            H[v] = torch.relu(lin(agg))
+    hg = sum(H[v] for v in range(1, n - 1))
+    return m.fc1(hg), m.fc2(hg)
 
 # %% ../nbs/04_models.ipynb #4f49d9ce
 @patch

@@ -16,10 +16,9 @@ from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTA
                            _run_dir, _run_weights)
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'COMPILE_BACKENDS', 'train_cli', 'default_iterations', 'recipe_settings',
-           'lr_factor', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'CompiledLoss',
-           'TrainingDiverged', 'train', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained',
-           'train_command']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'train_cli', 'default_iterations', 'recipe_settings', 'lr_factor',
+           'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'TrainingDiverged', 'train',
+           'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained', 'train_command']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
@@ -133,29 +132,7 @@ def _step(fn, model, opt, types, adj, beta, clip=None):
     return loss, recon, kld
 
 # %% ../nbs/06_train.ipynb #ff02c9bd
-COMPILE_BACKENDS = ('inductor', 'cudagraphs', 'aot_eager', 'eager')  # torch.compile backends `train` accepts
-
-class CompiledLoss:
-    "`model.loss` through `torch.compile`, with CUDA graphs on a GPU; falls back to the eager loss if compiling fails."
-    def __init__(self, model, # a graph VAE
-                 backend:str='inductor', # torch.compile backend (`COMPILE_BACKENDS`)
-                 mode:str|None=None # torch.compile mode; None = 'reduce-overhead' for inductor on a GPU
-                ):
-        if backend not in COMPILE_BACKENDS: raise ValueError(f"compile backend must be one of {', '.join(COMPILE_BACKENDS)}, got {backend!r}")
-        cuda = next(model.parameters()).device.type == 'cuda'
-        self.model, self.backend, self.error, self.ok = model, backend, None, False
-        self.mode = mode if mode is not None else ('reduce-overhead' if backend == 'inductor' and cuda else None)
-        self.fn = torch.compile(model.loss, backend=backend, mode=self.mode, dynamic=False)
-    def __call__(self, types, adj, beta=0.005):
-        return (self.fn if self.error is None else self.model.loss)(types, adj, beta)
-    def fail(self, e:Exception):
-        "Give up compiling: keep the reason, warn, and use the eager loss from now on."
-        self.error = f"{type(e).__name__}: {' '.join(str(e).split())}"[:500]
-        warnings.warn(f"torch.compile(backend={self.backend!r}) failed, training goes on eagerly: {self.error}")
-    @property
-    def status(self)->dict:
-        "What ran: backend, mode, and the error that made it fall back (None if compiled)."
-        return dict(backend=self.backend, mode=self.mode, compiled=self.ok and self.error is None, error=self.error)
+from .compute import COMPILE_BACKENDS, CompiledLoss  # the compiled training step (opemb_nb.compute)
 
 # %% ../nbs/06_train.ipynb #3363f4e8
 class TrainingDiverged(TrainingError):

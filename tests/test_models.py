@@ -1,11 +1,14 @@
-"""Equivalence tests for opemb_nb.models: the dense, batched models against slow per-graph transcriptions of
-the reference recursions (`DVAE`, `DVAE_GCN` of the reference models.py: encoder, decoder, loss), written here per graph, independent of the
-dense code. float64, small hs, tolerance 1e-5 on the loss and on every gradient."""
+"""Equivalence tests for opemb_nb.models: the dense, batched models against the slow per-graph definitions of the
+reference recursions (`DVAE`, `DVAE_GCN` of the reference models.py: encoder, decoder, loss), which the models chapter
+writes one graph and one vertex at a time beside the paper's equations (`opemb_nb.models.reference_*`), independent
+of the dense code. float64, small hs, tolerance 1e-5 on the loss and on every gradient."""
 import pytest
 import torch
 import torch.nn.functional as F
 from opemb_nb.core import make_model
 from opemb_nb.data import load_enas6, START_TYPE, END_TYPE
+from opemb_nb.models import (reference_feature, reference_encode, reference_encode_gcn, reference_loss,
+                             reference_decode)
 
 HS, NZ, N = 16, 6, 8
 TOL = dict(atol=1e-5, rtol=1e-5)
@@ -35,96 +38,6 @@ def _model(name, seed=0):
     return make_model(name, hs=HS, nz=NZ).double().eval()
 
 
-# ----------------------------------------------------------------------------------------------------------
-# the reference recursions, per graph (encoder, gated sum, decoder and loss of DVAE; the GCN encoder of DVAE_GCN)
-def _feat(m, t):
-    "x_v: one-hot of the type, or the operation-embedding row (§2.0, §2.4)."
-    if m.op_embedding is None: return torch.eye(8, dtype=torch.float64)[t]
-    return m.op_embedding.weight[t]
-
-
-def _vid(u):
-    return torch.eye(N, dtype=torch.float64)[u][None]
-
-
-def _gated(gate, mapper, states, senders):
-    "Gated sum over senders u of sigmoid(gate([h_u; onehot(u)])) * mapper([h_u; onehot(u)]); zero if empty."
-    out = torch.zeros(1, states[0].shape[1] if 0 in states else HS, dtype=torch.float64)
-    for u in senders:
-        s_u = torch.cat([states[u], _vid(u)], 1)
-        out = out + torch.sigmoid(gate(s_u)) * mapper(s_u)
-    return out
-
-
-def ref_encode_dvae(m, t, a):
-    "§2.1: asynchronous propagation forward (and backward), read-out hg_unify([h_f(7); h_b(0)])."
-    x = _feat(m, t)
-    Hf = {}
-    for v in range(N):
-        pred = [u for u in range(N) if a[u, v]]
-        Hf[v] = m.grue_forward(x[v:v + 1], _gated(m.gate_forward, m.mapper_forward, Hf, pred) if v else torch.zeros(1, HS, dtype=torch.float64))
-    hg = Hf[N - 1]
-    if m.bidirectional:
-        Hb = {}
-        for v in range(N - 1, -1, -1):
-            succ = [u for u in range(N) if a[v, u]]
-            Hb[v] = m.grue_backward(x[v:v + 1], _gated(m.gate_backward, m.mapper_backward, Hb, succ) if v < N - 1 else torch.zeros(1, HS, dtype=torch.float64))
-        hg = m.hg_unify(torch.cat([Hf[N - 1], Hb[0]], 1))
-    return m.fc1(hg), m.fc2(hg)
-
-
-def ref_encode_gcn(m, t, a):
-    "§2.5: 3 levels, each a sequential in-place sweep over v = 0..7; read-out = sum of vertices 1..6."
-    x = _feat(m, t)
-    if m.bidirectional:
-        nb = lambda v: [u for u in range(N) if a[u, v] or a[v, u]]
-        din = dout = lambda v: len(nb(v))
-    else:
-        nb = lambda v: [u for u in range(N) if a[u, v]]
-        din = lambda v: int(a[:, v].sum())
-        dout = lambda u: int(a[u, :].sum())
-    H = [None] * N  # the "H_forward" attribute, updated in place
-    for lv, lin in enumerate(m.gconv):
-        for v in range(N):
-            f = (lambda u: x[u:u + 1]) if lv == 0 else (lambda u: H[u])
-            agg = f(v) / (din(v) + 1)
-            for u in nb(v):
-                agg = agg + f(u) / ((dout(u) + 1) * (din(v) + 1)) ** 0.5
-            H[v] = torch.relu(lin(agg))
-    hg = sum(H[v] for v in range(1, N - 1))
-    return m.fc1(hg), m.fc2(hg)
-
-
-def ref_recon(m, z, t, a):
-    "§2.3: the teacher-forced decoder loop: add vertex, score edge, add true edge, recompute the state."
-    xd = _feat(m, t)
-    x_start = _feat(m, torch.tensor([START_TYPE]))
-    state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}
-    ll = 0.
-    for v in range(1, N):
-        ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]
-        state[v] = m.grud(xd[v:v + 1], torch.zeros(1, HS, dtype=torch.float64))
-        preds, scores = [], {}
-        for vi in range(v - 1, -1, -1):
-            scores[vi] = torch.sigmoid(m.add_edge(torch.cat([state[vi], state[v]], 1)))[0, 0]
-            if a[vi, v]: preds.append(vi)
-            state[v] = m.grud(xd[v:v + 1], _gated(m.gate_forward, m.mapper_forward, state, preds))
-        p = torch.stack([scores[vi] for vi in range(v)])
-        ll = ll - F.binary_cross_entropy(p, a[:v, v].double(), reduction='sum')
-    return -ll
-
-
-def ref_loss(m, types, adj, beta=0.005):
-    enc = ref_encode_gcn if hasattr(m, 'gconv') else ref_encode_dvae
-    loss = recon = kld = 0.
-    for t, a in zip(types, adj):
-        mu, logvar = enc(m, t, a)
-        r = ref_recon(m, mu, t, a)  # eval mode: z = mu
-        k = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())
-        loss, recon, kld = loss + r + beta * k, recon + r, kld + k
-    return loss, recon, kld
-
-
 def _grads(m, loss):
     m.zero_grad(); loss.backward()
     return {k: (p.grad.clone() if p.grad is not None else torch.zeros_like(p)) for k, p in m.named_parameters()}
@@ -139,7 +52,7 @@ def test_loss_and_gradients_match_reference(name, compute_mode):
     m.compute_mode = compute_mode
     loss, recon, kld = m.loss(types, adj)
     g = _grads(m, loss)
-    rl, rr, rk = ref_loss(m, types, adj)
+    rl, rr, rk = reference_loss(m, types, adj)
     rg = _grads(m, rl)
     torch.testing.assert_close(loss, rl, **TOL)
     torch.testing.assert_close(recon, rr, **TOL)
@@ -156,7 +69,7 @@ def test_encoder_matches_reference(name, bidirectional):
     torch.manual_seed(1)
     m = make_model(name, hs=HS, nz=NZ, bidirectional=bidirectional).double().eval()
     mu, logvar = m.encode(types, adj)
-    enc = ref_encode_gcn if name.startswith('gcn') else ref_encode_dvae
+    enc = reference_encode_gcn if name.startswith('gcn') else reference_encode
     ref = [enc(m, t, a) for t, a in zip(types, adj)]
     torch.testing.assert_close(mu, torch.cat([r[0] for r in ref]), **TOL)
     torch.testing.assert_close(logvar, torch.cat([r[1] for r in ref]), **TOL)
@@ -178,30 +91,6 @@ def test_train_mode_uses_scaled_noise():
 
 # ----------------------------------------------------------------------------------------------------------
 # generation
-def ref_decode_greedy(m, z):
-    "§2.2 with stochastic=False, one graph: argmax types, p > 0.5 edges, END forced at 7 + loose ends."
-    ts, edges = [START_TYPE], set()
-    state = {0: m.grud(_feat(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z)))}
-    for idx in range(1, N):
-        t = END_TYPE if idx == N - 1 else int(m.add_vertex(state[idx - 1]).argmax())
-        ts.append(t)
-        x = _feat(m, torch.tensor([t]))
-        state[idx] = m.grud(x, torch.zeros(1, HS, dtype=z.dtype))
-        if t == END_TYPE:
-            for u in range(idx):
-                if not any(e[0] == u for e in edges): edges.add((u, idx))
-            break
-        preds = []
-        for vi in range(idx - 1, -1, -1):
-            p = torch.sigmoid(m.add_edge(torch.cat([state[vi], state[idx]], 1)))[0, 0]
-            if p > 0.5: edges.add((vi, idx)); preds.append(vi)
-            state[idx] = m.grud(x, _gated(m.gate_forward, m.mapper_forward, state, preds))
-    types = torch.full((N,), -1, dtype=torch.long); types[:len(ts)] = torch.tensor(ts)
-    adj = torch.zeros(N, N, dtype=torch.bool)
-    for u, v in edges: adj[u, v] = True
-    return types, adj
-
-
 @pytest.mark.parametrize('name,mode', [('dvae', 'dense'), ('dvae', 'compact'), ('dvae-emb', 'compact'), ('gcn-emb', 'dense')])
 @torch.no_grad()
 def test_greedy_decode_matches_reference(name, mode):
@@ -216,7 +105,7 @@ def test_greedy_decode_matches_reference(name, mode):
         types, adj = m.decode(z, stochastic=False)
         _check_decoded(types, adj)
         for i in range(len(z)):
-            rt, ra = ref_decode_greedy(m, z[i:i + 1])
+            rt, ra = reference_decode(m, z[i:i + 1])
             assert torch.equal(types[i], rt), (i, types[i], rt)
             assert torch.equal(adj[i], ra), (i, adj[i].int(), ra.int())
         lengths += (types >= 0).sum(1).tolist()
@@ -277,12 +166,12 @@ def test_stochastic_decode_samples_the_model_distribution():
     m = _model('dvae-emb', seed=4)
     z = torch.randn(1, NZ, dtype=torch.float64).expand(4000, -1)
     types, adj = m.decode(z, generator=torch.Generator().manual_seed(0))
-    s0 = m.grud(_feat(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z[:1])))
+    s0 = m.grud(reference_feature(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z[:1])))
     p_type = torch.softmax(m.add_vertex(s0), -1)[0]
     freq = torch.bincount(types[:, 1], minlength=8).double() / len(z)
     torch.testing.assert_close(freq, p_type, atol=0.03, rtol=0)
     t1 = int(p_type[2:].argmax()) + 2  # a common non-END type at vertex 1
-    s1 = m.grud(_feat(m, torch.tensor([t1])), torch.zeros(1, HS, dtype=torch.float64))
+    s1 = m.grud(reference_feature(m, torch.tensor([t1])), torch.zeros(1, HS, dtype=torch.float64))
     p_edge = torch.sigmoid(m.add_edge(torch.cat([s0, s1], 1)))[0, 0]
     sel = types[:, 1] == t1
     assert abs(adj[sel, 0, 1].double().mean() - p_edge) < 0.05
