@@ -6,6 +6,7 @@
 from __future__ import annotations
 import warnings
 import torch
+from .core import model_device
 
 # %% auto #0
 __all__ = ['COMPILE_BACKENDS', 'CompiledLoss']
@@ -20,7 +21,7 @@ class CompiledLoss:
                  mode:str|None=None # torch.compile mode; None = 'reduce-overhead' for inductor on a GPU
                 ):
         if backend not in COMPILE_BACKENDS: raise ValueError(f"compile backend must be one of {', '.join(COMPILE_BACKENDS)}, got {backend!r}")
-        cuda = next(model.parameters()).device.type == 'cuda'
+        cuda = model_device(model).type == 'cuda'
         self.model, self.backend, self.error, self.ok = model, backend, None, False
         self.mode = mode if mode is not None else ('reduce-overhead' if backend == 'inductor' and cuda else None)
         self.fn = torch.compile(model.loss, backend=backend, mode=self.mode, dynamic=False)

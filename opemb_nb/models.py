@@ -83,8 +83,8 @@ class GraphVAE(nn.Module):
     def decode(self, z, stochastic=True, generator=None): raise NotImplementedError
     @property
     def device(self):
-        "The device of the model's parameters."
-        return next(self.parameters()).device
+        "The device of the model's parameters (`core.model_device`)."
+        return model_device(self)
     @property
     def op_embedding(self):
         "The learned operation embedding (an `nn.Embedding`), or None."
