@@ -16,7 +16,8 @@ __all__ = ['OPS', 'START_TYPE', 'END_TYPE', 'TYPE_NAMES', 'N_LAYERS', 'N_VERTICE
            'to_dense', 'from_dense', 'to_igraph', 'from_igraph', 'is_valid_enas', 'graph_key', 'draw_arch']
 
 # %% ../nbs/01_data.ipynb #6b70f7bd
-OPS = ('conv3x3', 'sep-conv3x3', 'conv5x5', 'sep-conv5x5', 'avg-pool3x3', 'max-pool3x3')  # ENAS op ids 0..5
+OPS = ('conv3x3', 'sep-conv3x3', 'conv5x5', 'sep-conv5x5',
+       'avg-pool3x3', 'max-pool3x3')  # ENAS op ids 0..5
 START_TYPE, END_TYPE = 0, 1  # D-VAE vertex types of the input and output nodes; op k has type k+2
 TYPE_NAMES = ('input', 'output') + OPS  # vertex type id -> name
 N_LAYERS, N_VERTICES, N_TYPES = 6, 8, 8
@@ -41,28 +42,38 @@ def parse_line(line:str, # one line of the file, e.g. `[[1], [4, 0], ...], 0.730
     "Parse and validate one line of an ENAS-6 file."
     s = line.strip()
     if not s: _fail(path, lineno, "empty line")
-    if not s.startswith('[['): _fail(path, lineno, f"expected the architecture to start with '[[', got {s[:20]!r}")
+    if not s.startswith('[['):
+        _fail(path, lineno, f"expected the architecture to start with '[[', got {s[:20]!r}")
     head, close, tail = s.rpartition(']]')
     if not close: _fail(path, lineno, "the architecture is not closed with ']]' (truncated line?)")
     acc_m = re.fullmatch(r'\s*,\s*(\S.*?)\s*', tail)
-    if acc_m is None: _fail(path, lineno, "accuracy missing after the architecture (expected '], <float>')")
+    if acc_m is None:
+        _fail(path, lineno, "accuracy missing after the architecture (expected '], <float>')")
     try: acc = float(acc_m.group(1))
     except ValueError: _fail(path, lineno, f"accuracy {acc_m.group(1)!r} is not a number")
-    if not (math.isfinite(acc) and 0. <= acc <= 1.): _fail(path, lineno, f"accuracy {acc} is outside [0, 1]")
+    if not (math.isfinite(acc) and 0. <= acc <= 1.):
+        _fail(path, lineno, f"accuracy {acc} is outside [0, 1]")
     inner = head[1:] + ']'
     layers = _LAYER_RE.findall(inner)
     if _LAYER_RE.sub('', inner).replace(',', '').strip():
-        _fail(path, lineno, "architecture is not a list of layer lists (unbalanced or stray characters)")
-    if len(layers) != N_LAYERS: _fail(path, lineno, f"expected {N_LAYERS} layers, found {len(layers)}")
+        _fail(path, lineno,
+              "architecture is not a list of layer lists (unbalanced or stray characters)")
+    if len(layers) != N_LAYERS:
+        _fail(path, lineno, f"expected {N_LAYERS} layers, found {len(layers)}")
     flat = []
     for i, layer in enumerate(layers):
         items = [t.strip() for t in layer.split(',')] if layer.strip() else []
         if len(items) != i + 1:
-            _fail(path, lineno, f"layer {i} must hold its op and {i} skip bit(s) ({i+1} values), found {len(items)}")
+            _fail(path, lineno,
+                  f"layer {i} must hold its op and {i} skip bit(s) ({i+1} values), "
+                  f"found {len(items)}")
         try: vals = [int(t) for t in items]
-        except ValueError: _fail(path, lineno, f"layer {i} has a non-integer value: {layer.strip()!r}")
-        if not 0 <= vals[0] < len(OPS): _fail(path, lineno, f"layer {i}: op {vals[0]} is not in 0..{len(OPS)-1}")
-        if any(b not in (0, 1) for b in vals[1:]): _fail(path, lineno, f"layer {i}: skip bits must be 0 or 1, got {vals[1:]}")
+        except ValueError:
+            _fail(path, lineno, f"layer {i} has a non-integer value: {layer.strip()!r}")
+        if not 0 <= vals[0] < len(OPS):
+            _fail(path, lineno, f"layer {i}: op {vals[0]} is not in 0..{len(OPS)-1}")
+        if any(b not in (0, 1) for b in vals[1:]):
+            _fail(path, lineno, f"layer {i}: skip bits must be 0 or 1, got {vals[1:]}")
         flat += vals
     return ' '.join(map(str, flat)), acc
 
@@ -74,7 +85,7 @@ def data_path()->Path:
 
 # %% ../nbs/01_data.ipynb #b741a145
 def read_enas_file(path=None, # an ENAS file (plain or .gz); `None` = the shipped ENAS-6 file
-                  )->tuple[list[str], np.ndarray]: # all flat ENAS strings and accuracies, burn-in included
+                  )->tuple[list[str], np.ndarray]: # every line's ENAS string and accuracy
     "Parse and validate every line of an ENAS architecture file."
     path = data_path() if path is None else Path(path)
     if not path.exists(): raise FileNotFoundError(f"ENAS file not found: {path}")
@@ -97,7 +108,7 @@ def split_indices(n:int=N_ARCHS, # number of architectures after burn-in
 # %% ../nbs/01_data.ipynb #b94e4d0a
 @dataclass
 class ENASData:
-    "Architectures of one split: flat ENAS strings, accuracies, and positions in the post-burn-in list."
+    "Architectures of one split: flat ENAS strings, accuracies and post-burn-in positions."
     archs: list          # flat ENAS strings (21 space-separated ints)
     acc: np.ndarray      # weight-sharing accuracy, float64
     index: np.ndarray    # position in the post-burn-in list, int64
@@ -114,11 +125,12 @@ class ENASData:
     @property
     def adj(self): return self.dense()[1]
     def head(self, n:int):
-        "The first `n` architectures, as another `ENASData` (dense graphs sliced when already computed)."
+        "The first `n` architectures, as another `ENASData` (with its dense graphs, if computed)."
         d = None if self._dense is None else (self._dense[0][:n], self._dense[1][:n])
-        return replace(self, archs=self.archs[:n], acc=self.acc[:n].copy(), index=self.index[:n].copy(), _dense=d)
+        return replace(self, archs=self.archs[:n], acc=self.acc[:n].copy(),
+                       index=self.index[:n].copy(), _dense=d)
     def to(self, device):
-        "The same architectures with their dense graphs on `device` (where a model trains or encodes them)."
+        "The same architectures with their dense graphs on `device` (where a model uses them)."
         t, a = self.dense()
         return replace(self, _dense=(t.to(device), a.to(device)))
     def __repr__(self): return f"ENASData(split={self.split!r}, n={len(self)}, path={self.path!r})"
@@ -130,12 +142,15 @@ def load_enas6(split:str='all', # 'all' (19,020), 'train' (17,118) or 'test' (1,
                path=None, # another file in the same format instead of the shipped one
                burn_in:int=BURN_IN # leading lines to skip
               )->ENASData:
-    "Load ENAS-6 architectures with their weight-sharing accuracy, as the published experiments split them."
-    if split not in ('all', 'train', 'test'): raise ValueError(f"split must be 'all', 'train' or 'test', got {split!r}")
+    "Load ENAS-6 architectures with their accuracy, split as in the published experiments."
+    if split not in ('all', 'train', 'test'):
+        raise ValueError(f"split must be 'all', 'train' or 'test', got {split!r}")
     key = (str(path), burn_in)
     if key not in _CACHE:
         archs, acc = read_enas_file(path)
-        if len(archs) <= burn_in: raise ValueError(f"{path or data_path()}: {len(archs)} lines, not more than the burn-in of {burn_in}")
+        if len(archs) <= burn_in:
+            raise ValueError(f"{path or data_path()}: {len(archs)} lines, "
+                             f"not more than the burn-in of {burn_in}")
         _CACHE[key] = (archs[burn_in:], acc[burn_in:])
     archs, acc = _CACHE[key]
     if split == 'all': idx = np.arange(len(archs), dtype=np.int64)
@@ -143,14 +158,16 @@ def load_enas6(split:str='all', # 'all' (19,020), 'train' (17,118) or 'test' (1,
     return ENASData([archs[i] for i in idx], acc[idx].copy(), idx, split, str(path or data_path()))
 
 # %% ../nbs/01_data.ipynb #532ae1b6
-_OFFS = np.array([i * (i + 1) // 2 for i in range(N_LAYERS)])  # position of layer i's op in the flat string
+_OFFS = np.array([i * (i + 1) // 2 for i in range(N_LAYERS)])  # flat-string index of layer i's op
 
 def to_dense(archs:list, # flat ENAS strings of 6 layers (21 ints each)
-            )->tuple[torch.Tensor, torch.Tensor]: # types LongTensor [N, 8], adj BoolTensor [N, 8, 8]
+            )->tuple[torch.Tensor, torch.Tensor]: # types [N, 8] (long), adj [N, 8, 8] (bool)
     "Vertex types and adjacency of ENAS-6 architectures, batched."
     if isinstance(archs, str): archs = [archs]
-    flat = np.array([a.split() for a in archs], dtype=np.int64) if len(archs) else np.zeros((0, 21), np.int64)
-    if flat.ndim != 2 or flat.shape[1] != 21: raise ValueError(f"expected flat ENAS-6 strings of 21 ints, got shape {flat.shape}")
+    flat = (np.array([a.split() for a in archs], dtype=np.int64) if len(archs)
+            else np.zeros((0, 21), np.int64))
+    if flat.ndim != 2 or flat.shape[1] != 21:
+        raise ValueError(f"expected flat ENAS-6 strings of 21 ints, got shape {flat.shape}")
     n = len(flat)
     types = np.empty((n, N_VERTICES), dtype=np.int64)
     types[:, 0], types[:, -1] = START_TYPE, END_TYPE
@@ -184,8 +201,9 @@ def from_dense(types:torch.Tensor, # [N, 8] vertex types (-1 past the last verte
 import igraph as ig
 
 def to_igraph(arch) -> ig.Graph:
-    "A directed igraph (vertex attribute `type`) of one flat ENAS string, or of a `(types, adj)` pair."
-    t, a = to_dense([arch]) if isinstance(arch, str) else (torch.as_tensor(arch[0])[None], torch.as_tensor(arch[1])[None])
+    "A directed igraph (vertex attribute `type`) of a flat ENAS string or a `(types, adj)` pair."
+    t, a = (to_dense([arch]) if isinstance(arch, str)
+            else (torch.as_tensor(arch[0])[None], torch.as_tensor(arch[1])[None]))
     n = int((t[0] >= 0).sum())
     g = ig.Graph(n=n, edges=a[0, :n, :n].nonzero().tolist(), directed=True)
     g.vs['type'] = t[0, :n].tolist()
@@ -240,11 +258,12 @@ _IU = torch.triu_indices(N_VERTICES, N_VERTICES, 1)
 def graph_key(types:torch.Tensor, # [N, 8] vertex types (-1 past the last vertex)
               adj:torch.Tensor # [N, 8, 8] adjacency
              )->torch.Tensor: # LongTensor [N]: equal iff `is_same_DAG`
-    "A canonical 64-bit key per dense graph: equal keys iff same vertex count, types and in-neighbours."
+    "A 64-bit key per dense graph: equal keys iff same vertex count, types and in-neighbours."
     types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
     if types.ndim == 1: types, adj = types[None], adj[None]
     if (adj & ~torch.ones(adj.shape[-2:], dtype=torch.bool, device=adj.device).triu(1)).any():
-        raise ValueError("graph_key needs vertices in topological order (strictly upper-triangular adjacency)")
+        raise ValueError("graph_key needs vertices in topological order "
+                         "(strictly upper-triangular adjacency)")
     t = (types.long() + 1).clamp(0, 15)  # 4 bits each, -1 -> 0
     w4 = 16 ** torch.arange(N_VERTICES, device=t.device)
     key = (t * w4).sum(1)                                  # 32 bits
@@ -253,7 +272,8 @@ def graph_key(types:torch.Tensor, # [N, 8] vertex types (-1 past the last vertex
     return key + ((bits * w2).sum(1) << 32)
 
 # %% ../nbs/01_data.ipynb #c247a4e9
-OP_COLORS = ('#cccccc', '#cccccc', '#4c72b0', '#55a868', '#c44e52', '#dd8452', '#8172b2', '#937860')  # by type
+OP_COLORS = ('#cccccc', '#cccccc',  # by vertex type: input, output,
+             '#4c72b0', '#55a868', '#c44e52', '#dd8452', '#8172b2', '#937860')  # the six operations
 
 def draw_arch(arch, # flat ENAS string or `(types, adj)` pair
               ax=None, # matplotlib axes to draw on
@@ -262,7 +282,8 @@ def draw_arch(arch, # flat ENAS string or `(types, adj)` pair
     "Draw one architecture as a DAG, vertices top to bottom, skip connections as arcs."
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
-    t, a = to_dense([arch]) if isinstance(arch, str) else (torch.as_tensor(arch[0])[None], torch.as_tensor(arch[1])[None])
+    t, a = (to_dense([arch]) if isinstance(arch, str)
+            else (torch.as_tensor(arch[0])[None], torch.as_tensor(arch[1])[None]))
     t, a = t[0].tolist(), a[0]
     n = sum(x >= 0 for x in t)
     if ax is None: _, ax = plt.subplots(figsize=(2.2, 4.2))
@@ -273,8 +294,10 @@ def draw_arch(arch, # flat ENAS string or `(types, adj)` pair
                                      arrowstyle='-|>', mutation_scale=8, lw=0.8, color='#555555',
                                      shrinkA=9, shrinkB=9))
     for v in range(n):
-        ax.text(0, ys[v], TYPE_NAMES[t[v]] if 0 <= t[v] < len(TYPE_NAMES) else '?', ha='center', va='center',
-                fontsize=7, bbox=dict(boxstyle='round,pad=0.3', fc=OP_COLORS[t[v]] if 0 <= t[v] < 8 else 'w', ec='k', lw=0.5))
+        name = TYPE_NAMES[t[v]] if 0 <= t[v] < len(TYPE_NAMES) else '?'
+        fc = OP_COLORS[t[v]] if 0 <= t[v] < 8 else 'w'
+        ax.text(0, ys[v], name, ha='center', va='center', fontsize=7,
+                bbox=dict(boxstyle='round,pad=0.3', fc=fc, ec='k', lw=0.5))
     ax.set_xlim(-1.4, 1.4); ax.set_ylim(-n + 0.4, 0.6); ax.axis('off')
     if title: ax.set_title(title, fontsize=8)
     return ax

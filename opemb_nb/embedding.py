@@ -19,7 +19,7 @@ ENCODINGS = {}
 
 def register_encoding(name:str # the encoding's name, e.g. 'onehot'
                      ):
-    "Decorator: register an operation-encoding constructor `f(n_types, dim, **kwargs) -> nn.Module` under `name`."
+    "Decorator: register an encoding's constructor `f(n_types, dim, **kwargs)` as `name`."
     def _reg(f):
         ENCODINGS[name] = f
         return f
@@ -39,7 +39,8 @@ class OneHotEncoding(nn.Module):
 def _onehot(n_types=N_TYPES, dim=None, **kwargs): return OneHotEncoding(n_types)
 
 # %% ../nbs/03_embedding.ipynb #90d3c5d6
-DVAE_EMB5_TABLE = torch.tensor([  # the reference's hard-coded table (DVAE_EMB in the authors' models.py), rows = vertex types
+# the reference's hard-coded table (DVAE_EMB in the authors' models.py), one row per vertex type
+DVAE_EMB5_TABLE = torch.tensor([
     [-1.505, -0.665, -0.641],  # input
     [-1.570, -0.080, -0.590],  # output
     [-0.222, -1.357,  0.844],  # conv3x3
@@ -50,22 +51,25 @@ DVAE_EMB5_TABLE = torch.tensor([  # the reference's hard-coded table (DVAE_EMB i
     [-0.335, -1.564,  2.217]]) # max-pool3x3
 
 class OpEmbedding(nn.Embedding):
-    "The learned operation embedding: an `nn.Embedding(n_types, dim)` table, one row per vertex type."
-    def __init__(self, n_types:int=N_TYPES, # number of vertex types (rows), input and output included
+    "The learned operation embedding: an `nn.Embedding(n_types, dim)` table, one row per type."
+    def __init__(self, n_types:int=N_TYPES, # vertex types (rows), input and output included
                  dim:int=3, # embedding size d_op
-                 init:str='normal' # 'normal' = N(0, 1) (the paper), or 'dvae-emb5' (the reference's fixed table)
+                 init:str='normal' # 'normal' = N(0, 1) (paper) or 'dvae-emb5' (reference's table)
                 ):
         super().__init__(n_types, dim)
         if init == 'dvae-emb5':
             if (n_types, dim) != tuple(DVAE_EMB5_TABLE.shape):
-                raise ValueError(f"init='dvae-emb5' needs n_types=8, dim=3, got n_types={n_types}, dim={dim}")
+                raise ValueError(f"init='dvae-emb5' needs n_types=8, dim=3, "
+                                 f"got n_types={n_types}, dim={dim}")
             with torch.no_grad(): self.weight.copy_(DVAE_EMB5_TABLE)
-        elif init != 'normal': raise ValueError(f"unknown embedding init {init!r}; use 'normal' or 'dvae-emb5'")
+        elif init != 'normal':
+            raise ValueError(f"unknown embedding init {init!r}; use 'normal' or 'dvae-emb5'")
     @property
     def dim(self): return self.embedding_dim
 
 @register_encoding('embedding')
-def _embedding(n_types=N_TYPES, dim=3, init='normal', **kwargs): return OpEmbedding(n_types, dim, init)
+def _embedding(n_types=N_TYPES, dim=3, init='normal', **kwargs):
+    return OpEmbedding(n_types, dim, init)
 
 # %% ../nbs/03_embedding.ipynb #d441b175
 def make_encoding(name:str='onehot', # a registered encoding: 'onehot' or 'embedding'
@@ -74,15 +78,17 @@ def make_encoding(name:str='onehot', # a registered encoding: 'onehot' or 'embed
                   **kwargs # further options, e.g. init='dvae-emb5'
                  )->nn.Module:
     "Build a registered operation encoding."
-    if name not in ENCODINGS: raise ValueError(f"unknown operation encoding {name!r}; known: {', '.join(ENCODINGS)}")
+    if name not in ENCODINGS:
+        raise ValueError(f"unknown operation encoding {name!r}; known: {', '.join(ENCODINGS)}")
     return ENCODINGS[name](n_types=n_types, dim=dim, **kwargs)
 
 # %% ../nbs/03_embedding.ipynb #acf6f172
-def type_distances(enc # an operation encoding (a module), or its table [n_types, d] (array or tensor)
+def type_distances(enc # an encoding (a module), or its table [n_types, d] (array or tensor)
                   )->torch.Tensor: # [n_types, n_types] Euclidean distances, float64, on the cpu
     "Pairwise Euclidean distances between the encodings of all vertex types."
     with torch.no_grad():
-        if isinstance(enc, nn.Module): x = enc(torch.arange(enc.weight.shape[0], device=enc.weight.device))
+        if isinstance(enc, nn.Module):
+            x = enc(torch.arange(enc.weight.shape[0], device=enc.weight.device))
         else: x = torch.as_tensor(np.asarray(enc))
         x = x.detach().double().cpu().numpy()
         return torch.from_numpy(np.sqrt(((x[:, None] - x[None]) ** 2).sum(-1)))

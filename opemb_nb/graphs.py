@@ -14,7 +14,7 @@ __all__ = ['shortest_paths', 'average_path_length', 'clustering_coefficient', 'a
 
 # %% ../nbs/02_graphs.ipynb #52695462
 def shortest_paths(adj:torch.Tensor # [N, V, V] adjacency, adj[n, u, v] = edge u -> v
-                  )->np.ndarray: # [N, V, V] directed distances, inf where unreachable, 0 on the diagonal
+                  )->np.ndarray: # [N, V, V] distances: inf if unreachable, 0 on the diagonal
     "All-pairs directed shortest path lengths of a batch of graphs (batched Floyd–Warshall)."
     a = np.asarray(torch.as_tensor(adj).bool())
     if a.ndim == 2: a = a[None]
@@ -26,8 +26,8 @@ def shortest_paths(adj:torch.Tensor # [N, V, V] adjacency, adj[n, u, v] = edge u
 
 # %% ../nbs/02_graphs.ipynb #cb665e8f
 def average_path_length(adj:torch.Tensor # [N, V, V] adjacency
-                       )->np.ndarray: # [N] mean directed distance over reachable ordered pairs (igraph's default)
-    "Average directed shortest-path length over reachable pairs, like igraph's `average_path_length()`."
+                       )->np.ndarray: # [N] mean distance over reachable ordered pairs
+    "Mean directed shortest-path length over reachable pairs, as igraph's `average_path_length()`."
     d = shortest_paths(adj)
     V = d.shape[-1]
     off = ~np.eye(V, dtype=bool)
@@ -36,22 +36,23 @@ def average_path_length(adj:torch.Tensor # [N, V, V] adjacency
 
 # %% ../nbs/02_graphs.ipynb #38127a6c
 def clustering_coefficient(adj:torch.Tensor # [N, V, V] adjacency (direction is ignored)
-                          )->np.ndarray: # [N] global transitivity, NaN for graphs without connected triples
-    "Global clustering coefficient (transitivity) of the undirected graphs, like igraph's `transitivity_undirected()`."
+                          )->np.ndarray: # [N] global transitivity, NaN without connected triples
+    "Global transitivity of the undirected graphs (igraph's `transitivity_undirected()`)."
     a = np.asarray(torch.as_tensor(adj).bool())
     if a.ndim == 2: a = a[None]
     u = (a | a.transpose(0, 2, 1)).astype(np.float64)
     tri = np.einsum('nij,njk,nki->n', u, u, u)
     deg = u.sum(2)
     triples = (deg * (deg - 1)).sum(1)
-    with np.errstate(invalid='ignore', divide='ignore'): return np.where(triples > 0, tri / triples, np.nan)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(triples > 0, tri / triples, np.nan)
 
 # %% ../nbs/02_graphs.ipynb #922053e6
 def accuracy_groups(acc:np.ndarray, # accuracies
                     start:float=0.71, # first threshold
                     step:float=0.01 # threshold increment
-                   )->tuple[np.ndarray, list[str]]: # group id per architecture (original order), and group labels
-    "The reference's accuracy groups of §4.4: sorted walk, a group closes when an accuracy exceeds the threshold."
+                   )->tuple[np.ndarray, list[str]]: # group per architecture (input order), labels
+    "The accuracy groups of §4.4, as the reference makes them (a sorted walk over thresholds)."
     acc = np.asarray(acc)
     order = np.argsort(acc, kind='stable')
     gid, g, t = np.empty(len(acc), dtype=np.int64), 0, start
@@ -65,13 +66,14 @@ def accuracy_groups(acc:np.ndarray, # accuracies
 def graph_stats(split:str='train', # 'train' (what the reference used), 'test' or 'all'
                 path=None # another ENAS file instead of the shipped one
                )->dict:
-    "APL and clustering of every architecture of a split, their Pearson r with accuracy, and the group sizes."
+    "APL and clustering of a split's architectures, their Pearson r with accuracy, the group sizes."
     d = load_enas6(split, path=path)
     apl, cc = average_path_length(d.adj), clustering_coefficient(d.adj)
     ok = np.isfinite(cc)
     gid, labels = accuracy_groups(d.acc)
     return dict(split=split, n=len(d), apl_r=float(stats.pearsonr(apl, d.acc)[0]),
                 cc_r=float(stats.pearsonr(cc[ok], d.acc[ok])[0]),
-                apl_spearman=float(stats.spearmanr(apl, d.acc)[0]), cc_spearman=float(stats.spearmanr(cc[ok], d.acc[ok])[0]),
+                apl_spearman=float(stats.spearmanr(apl, d.acc)[0]),
+                cc_spearman=float(stats.spearmanr(cc[ok], d.acc[ok])[0]),
                 groups={l: int((gid == k).sum()) for k, l in enumerate(labels)},
                 apl=apl, cc=cc, acc=d.acc, group=gid)

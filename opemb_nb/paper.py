@@ -12,7 +12,8 @@ __all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PA
            'paper_where', 'summary_runs', 'table1_frame', 'table2_frame']
 
 # %% ../nbs/16_paper.ipynb #9c5a169c
-PAPER_TABLE1 = {  # Table 1 (§4.1), in %: reconstruction acc., prior validity, uniqueness; the paper's row order
+# Table 1 (§4.1), in %: reconstruction accuracy, prior validity, uniqueness; the paper's row order
+PAPER_TABLE1 = {
     'dvae':     dict(recon_acc=99.96, validity=100.00, uniqueness=37.26),
     'gcn':      dict(recon_acc=98.70, validity=99.53, uniqueness=34.00),
     'svae':     dict(recon_acc=99.98, validity=100.00, uniqueness=37.03),
@@ -21,7 +22,8 @@ PAPER_TABLE1 = {  # Table 1 (§4.1), in %: reconstruction acc., prior validity, 
     'gcn-emb':  dict(recon_acc=98.87, validity=99.95, uniqueness=32.63)}
 
 # %% ../nbs/16_paper.ipynb #66fb32a7
-PAPER_TABLE2 = {  # Table 2 (§4.2): mean and std over 10 repetitions of the test RMSE and Pearson's r
+# Table 2 (§4.2): mean and std over 10 repetitions of the test RMSE and Pearson's r
+PAPER_TABLE2 = {
     'dvae':     dict(rmse_mean=0.384, rmse_std=0.002, pearson_mean=0.920, pearson_std=0.001),
     'gcn':      dict(rmse_mean=0.485, rmse_std=0.006, pearson_mean=0.870, pearson_std=0.001),
     'svae':     dict(rmse_mean=0.478, rmse_std=0.002, pearson_mean=0.873, pearson_std=0.001),
@@ -30,12 +32,14 @@ PAPER_TABLE2 = {  # Table 2 (§4.2): mean and std over 10 repetitions of the tes
     'gcn-emb':  dict(rmse_mean=0.441, rmse_std=0.002, pearson_mean=0.892, pearson_std=0.001)}
 
 # %% ../nbs/16_paper.ipynb #131c8a26
-PAPER_GRAPH_R = dict(apl_r=0.32, cc_r=-0.39)  # §4.4 and Figs 7-8: Pearson r of APL and clustering with accuracy
+# §4.4 and Figs 7-8: Pearson's r of the average path length and of the clustering with the accuracy
+PAPER_GRAPH_R = dict(apl_r=0.32, cc_r=-0.39)
 
 # %% ../nbs/16_paper.ipynb #b2f034a7
-PAPER_BO_TOP5 = {  # captions of Figs 5-6 (§4.3): test accuracy (%) of the top-5 architectures found by BO
+PAPER_BO_TOP5 = {  # captions of Figs 5-6 (§4.3): test accuracy (%) of the top-5 found by BO
     'dvae-emb': (95.35, 95.33, 95.17, 95.11, 95.10), 'dvae': (94.80, 94.74, 94.70, 94.63, 94.63)}
-PAPER_BO_BEST = {'dvae-emb': 95.33, 'dvae': 94.80}  # §4.3, observation 1: "Our best architecture achieves ..."
+# §4.3, observation 1: "Our best architecture achieves ..."
+PAPER_BO_BEST = {'dvae-emb': 95.33, 'dvae': 94.80}
 
 # %% ../nbs/16_paper.ipynb #bc5375f9
 PAPER_SOURCES = {  # where the paper prints a group of numbers -> {model or None: {metric: value}}
@@ -51,12 +55,14 @@ def _lookup(metric, model):
     if not hits: raise KeyError(f"the paper reports no {metric!r} for {model!r}")
     return hits[0]
 
+# %% ../nbs/16_paper.ipynb #b805f080
 def paper_value(metric:str, # e.g. 'recon_acc', 'rmse_mean', 'apl_r', 'top5_acc'
                 model:str|None=None # a model name, e.g. 'dvae-emb'; None for the §4.4 correlations
                ):
     "A number the paper reports, in its own units (Table 1 in %)."
     return _lookup(metric, model)[1]
 
+# %% ../nbs/16_paper.ipynb #e7938c78
 def paper_where(metric:str, # as for `paper_value`
                 model:str|None=None # as for `paper_value`
                )->str:
@@ -66,7 +72,7 @@ def paper_where(metric:str, # as for `paper_value`
 # %% ../nbs/16_paper.ipynb #873c6189
 def summary_runs(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
                 )->list[tuple[str, str]]: # (run name, row label)
-    "The runs of a summary in the paper's row order, each model's continued iterations right after it."
+    "A summary's runs in the paper's row order, each model's continued iterations right after it."
     from opemb_nb.replicate import run_model
     runs, out = (summ or {}).get('models', {}), []
     for k in PAPER_TABLE1:
@@ -87,9 +93,11 @@ def table1_frame(summ:dict|None # a replication summary (`opemb_nb.replicate.loa
     for k, name in summary_runs(summ):
         e, p = (summ or {}).get('models', {}).get(k, {}), PAPER_TABLE1[run_model(k)]
         rows.append({'model': name,
-                     'accuracy (paper)': p['recon_acc'], 'accuracy (ours)': _pct(e.get('recon_acc')),
+                     'accuracy (paper)': p['recon_acc'],
+                     'accuracy (ours)': _pct(e.get('recon_acc')),
                      'validity (paper)': p['validity'], 'validity (ours)': _pct(e.get('validity')),
-                     'uniqueness (paper)': p['uniqueness'], 'uniqueness (ours)': _pct(e.get('uniqueness')),
+                     'uniqueness (paper)': p['uniqueness'],
+                     'uniqueness (ours)': _pct(e.get('uniqueness')),
                      'novelty (ours)': _pct(e.get('novelty')), 'steps': e.get('steps')})
     return pd.DataFrame(rows).set_index('model')
 

@@ -19,65 +19,73 @@ __all__ = ['LATENT_KEYS', 'TrainingError', 'RunFileError', 'RunFileWarning', 're
 class TrainingError(RuntimeError):
     "A training run that cannot start or continue (the message says why and what to do)."
 
+# %% ../nbs/15_runs.ipynb #dfb84758
 class RunFileError(TrainingError, ValueError):
-    "A file of a run directory that cannot be read or is not what `train` writes (truncated, corrupt, malformed); the message names it, says what is wrong and what to do."
+    "A run's file that is unreadable or not what `train` writes (truncated, corrupt, malformed)."
 
+# %% ../nbs/15_runs.ipynb #680c927b
 class RunFileWarning(UserWarning):
-    "An unreadable file of a run directory that `train` went on without; it is set aside (renamed), never deleted."
+    "An unreadable run file that `train` went on without; it is set aside (renamed), never deleted."
 
-_RESTORE = "restore it from a copy of the run, or train the run again (opemb train ... --overwrite)"  # what to do, for readers of a run
+# %% ../nbs/15_runs.ipynb #01937364
+# what to do, for readers of a run:
+_RESTORE = "restore it from a copy of the run, or train the run again (opemb train ... --overwrite)"
 _RESTART = "use overwrite=True (--overwrite) to start again"  # what to do, for `train`
 
 def _why(e:BaseException, n:int=160)->str:
-    "An exception in one short line: its type and the first sentence of its message (torch's run to paragraphs)."
+    "An exception as one line: type and first sentence of its message (torch's run to paragraphs)."
     s = ' '.join(re.sub(r'\x1b\[[0-9;]*m', '', str(e)).split()).split('. ')[0].rstrip('.')
     if len(s) > n: s = s[:n - 3] + '...'
-    name = type(e).__name__ if type(e).__name__[0].isupper() else f"{type(e).__module__}.{type(e).__name__}"  # zlib.error
+    name = type(e).__name__
+    if not name[0].isupper(): name = f"{type(e).__module__}.{name}"  # e.g. zlib.error
     return f"{name}: {s}" if s else name
 
 def _set_aside(path:Path)->Path:
-    "Rename an unreadable file to NAME.unreadable (NAME.unreadable.2, ... when taken), out of reach of later writes; the new path."
+    "Move an unreadable file aside to NAME.unreadable (.unreadable.2, ... if taken); the new path."
     new, k = path.with_name(path.name + '.unreadable'), 1
     while new.exists(): k += 1; new = path.with_name(f"{path.name}.unreadable.{k}")
     os.replace(path, new)
     return new
 
-
 # %% ../nbs/15_runs.ipynb #840c4f51
 _LOG_FIELDS = ('iteration', 'epoch', 'loss', 'recon', 'kl', 'lr', 'seconds')
-_ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
+_ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt'
+                        r'|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
 
 def _write_log(path, rows):
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS, lineterminator='\n'); w.writeheader(); w.writerows(rows)
+    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS, lineterminator='\n')
+    w.writeheader(); w.writerows(rows)
     atomic_write_bytes(path, buf.getvalue().encode())
 
 def read_log(run_dir # a run directory
             )->list[dict]:
     "The rows of `log.csv` of a run, as dicts of numbers."
     with open(Path(run_dir) / 'log.csv') as f:
-        return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()} for r in csv.DictReader(f)]
+        return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()}
+                for r in csv.DictReader(f)]
 
+# %% ../nbs/15_runs.ipynb #09ca35a6
 def _config_file(run_dir, remedy:str)->dict|None:
     p = Path(run_dir) / 'config.json'
     try: cfg = json.loads(p.read_text())
     except FileNotFoundError: return None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise RunFileError(f"{p}: not valid JSON ({e}); {remedy}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RunFileError(f"{p}: not valid JSON ({e}); {remedy}")
     except OSError as e: raise RunFileError(f"{p}: unreadable ({_why(e)}); {remedy}")
     if not isinstance(cfg, dict): raise RunFileError(f"{p}: not a JSON object; {remedy}")
     return cfg
 
 def read_config(run_dir # a run directory
                )->dict|None:
-    "The `config.json` of a run as a dict, None when there is none; a `RunFileError` (a ValueError) naming it when it is not a readable JSON object."
+    "A run's `config.json` as a dict, or None; a `RunFileError` if it is no readable JSON object."
     return _config_file(run_dir, _RESTORE)
 
-def _latent_name(t, T, epoch): return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
-
-
 # %% ../nbs/15_runs.ipynb #baabcd5f
-LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')  # the arrays of a latent dump
 _LATENT_RE = re.compile(r'latent_(?:iter(\d+)_)?epoch(\d+)\.npz')
+
+def _latent_name(t, T, epoch):
+    return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
 
 def _run_dir(run_dir)->Path:
     run_dir = Path(run_dir)
@@ -85,14 +93,16 @@ def _run_dir(run_dir)->Path:
     return run_dir
 
 def _latents(run_dir)->dict:
-    "{(iteration, epoch): path} of every latent dump of a run; iteration is None for the final iteration's."
-    return {(int(m[1]) if m[1] else None, int(m[2])): p for p in _run_dir(run_dir).iterdir() if (m := _LATENT_RE.fullmatch(p.name))}
+    "{(iteration, epoch): path} of a run's latent dumps; iteration None for the final iteration's."
+    return {(int(m[1]) if m[1] else None, int(m[2])): p for p in _run_dir(run_dir).iterdir()
+            if (m := _LATENT_RE.fullmatch(p.name))}
 
 def latent_files(run_dir # a training run directory
                 )->dict[int, Path]: # epoch -> file, sorted by epoch
     "The final iteration's `latent_epoch{E}.npz` files of a run."
     return dict(sorted((e, p) for (t, e), p in _latents(run_dir).items() if t is None))
 
+# %% ../nbs/15_runs.ipynb #3ba6fad6
 def latest_latent(run_dir # a training run directory
                  )->tuple[Path, int]: # the latest latent_epoch{E}.npz and E
     "The latent dump of the latest epoch of a run."
@@ -101,28 +111,38 @@ def latest_latent(run_dir # a training run directory
     e = max(fs)
     return fs[e], e
 
+# %% ../nbs/15_runs.ipynb #eeb55206
+LATENT_KEYS = ('Z_train', 'Z_test', 'y_train', 'y_test', 'idx_train', 'idx_test')  # a dump's arrays
+
 def load_latent(path # a `latent_epoch{E}.npz` file
                )->dict[str, np.ndarray]:
-    "The arrays of a latent dump, checked: the six `LATENT_KEYS`, Z [n, d] with n labels and n indices per split."
+    "A latent dump's arrays, checked: all `LATENT_KEYS`; per split Z [n, d], n labels, n indices."
     path = Path(path)
-    unreadable = lambda e: RunFileError(f"{path}: not a readable .npz file, truncated or corrupt ({_why(e)}); {_RESTORE}")
+    unreadable = lambda e: RunFileError(f"{path}: not a readable .npz file, truncated or corrupt "
+                                        f"({_why(e)}); {_RESTORE}")
     try: f = np.load(path)
     except FileNotFoundError: raise
     except Exception as e: raise unreadable(e)
     if not hasattr(f, 'files'): raise RunFileError(f"{path}: not a .npz archive; {_RESTORE}")
     with f:
         missing = [k for k in LATENT_KEYS if k not in f.files]
-        if missing: raise RunFileError(f"{path}: missing array(s) {', '.join(missing)} (has {', '.join(sorted(f.files)) or 'none'}); {_RESTORE}")
-        try: d = {k: f[k] for k in f.files}  # a damaged member shows only here (bad CRC, short data)
+        if missing:
+            has = ', '.join(sorted(f.files)) or 'none'
+            raise RunFileError(f"{path}: missing array(s) {', '.join(missing)} "
+                               f"(has {has}); {_RESTORE}")
+        try: d = {k: f[k] for k in f.files}  # a damaged member (bad CRC, short data) fails here
         except Exception as e: raise unreadable(e)
     for s in ('train', 'test'):
         Z, y, i = d[f'Z_{s}'], d[f'y_{s}'], d[f'idx_{s}']
         if Z.ndim != 2 or y.shape != (len(Z),) or i.shape != (len(Z),):
-            raise RunFileError(f"{path}: Z_{s} {Z.shape}, y_{s} {y.shape} and idx_{s} {i.shape} do not match; {_RESTORE}")
+            raise RunFileError(f"{path}: Z_{s} {Z.shape}, y_{s} {y.shape} and idx_{s} {i.shape} "
+                               f"do not match; {_RESTORE}")
     if d['Z_train'].shape[1] != d['Z_test'].shape[1]:
-        raise RunFileError(f"{path}: Z_train has {d['Z_train'].shape[1]} dimensions, Z_test {d['Z_test'].shape[1]}; {_RESTORE}")
+        raise RunFileError(f"{path}: Z_train has {d['Z_train'].shape[1]} dimensions, "
+                           f"Z_test {d['Z_test'].shape[1]}; {_RESTORE}")
     return d
 
+# %% ../nbs/15_runs.ipynb #b5b8d977
 def save_latents(path, # target .npz
                  model, # the graph VAE
                  tr, # `ENASData` of the training graphs
@@ -130,33 +150,39 @@ def save_latents(path, # target .npz
                 ):
     "Write the latent means of both splits (with labels and indices) atomically."
     Z = lambda d: encode_mu(model, d.types, d.adj, batch_size=128).float().cpu().numpy()
-    atomic_savez(path, Z_train=Z(tr), Z_test=Z(te), y_train=tr.acc, y_test=te.acc, idx_train=tr.index, idx_test=te.index)
+    atomic_savez(path, Z_train=Z(tr), Z_test=Z(te), y_train=tr.acc, y_test=te.acc,
+                 idx_train=tr.index, idx_test=te.index)
 
 # %% ../nbs/15_runs.ipynb #ac7325c0
 def config_meta(cfg:dict|None # a run's config (as `train` writes it; flat keys are read too)
                )->dict:
-    "model, epochs, iterations, scale, subset, seed and status of a run's config; None where unknown."
+    "model, epochs, iterations, scale, subset, seed and status of a config; None where unknown."
     cfg = cfg or {}
     s, p = [cfg[k] if isinstance(cfg.get(k), dict) else {} for k in ('settings', 'provenance')]
     def get(k): return next((d[k] for d in (s, cfg, p) if d.get(k) is not None), None)
-    model = cfg['model'] if isinstance(cfg.get('model'), str) else cfg.get('model_name') or p.get('model')
-    return dict(model=model, **{k: get(k) for k in ('epochs', 'iterations', 'scale', 'subset', 'seed')}, status=cfg.get('status'))
+    model = (cfg['model'] if isinstance(cfg.get('model'), str)
+             else cfg.get('model_name') or p.get('model'))
+    keys = ('epochs', 'iterations', 'scale', 'subset', 'seed')
+    return dict(model=model, **{k: get(k) for k in keys}, status=cfg.get('status'))
 
+# %% ../nbs/15_runs.ipynb #a609cdab
 def run_meta(run_dir # a training run directory
             )->dict:
-    "model, epochs, iterations, scale, subset, seed and status of a run, from its config.json (all None without one)."
+    "`config_meta` of a run's config.json (all None without one)."
     return config_meta(read_config(run_dir))
 
 # %% ../nbs/15_runs.ipynb #c0501de6
-_CHECKPOINT_KEYS = ('iteration', 'epoch', 'emb_init', 'model', 'optimizer', 'scheduler', 'rng', 'order', 'log')
+_CHECKPOINT_KEYS = ('iteration', 'epoch', 'emb_init', 'model', 'optimizer', 'scheduler', 'rng',
+                    'order', 'log')
 
 def _read_checkpoint(path:Path):
-    "(checkpoint, None), or (None, what is wrong with the file) when torch cannot read it or it is not a checkpoint of `train`."
+    "(checkpoint, None), or (None, what is wrong) when the file is no readable `train` checkpoint."
     try: c = torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e: return None, f"not a readable checkpoint, truncated or corrupt ({_why(e)})"
-    if not isinstance(c, dict) or any(k not in c for k in _CHECKPOINT_KEYS): return None, "not a checkpoint written by train (entries missing)"
+    except Exception as e:
+        return None, f"not a readable checkpoint, truncated or corrupt ({_why(e)})"
+    if not isinstance(c, dict) or any(k not in c for k in _CHECKPOINT_KEYS):
+        return None, "not a checkpoint written by train (entries missing)"
     return c, None
-
 
 # %% ../nbs/15_runs.ipynb #d55f977f
 def _latest_any(out:Path):
@@ -174,26 +200,36 @@ def load_run(run_dir, # a run directory written by `train`
     if cfg is None: raise FileNotFoundError(f"{out}: no config.json (not a training run directory)")
     m = _run_model(out, cfg)
     f = next((out / n for n in ('model.pt', 'checkpoint.pt') if (out / n).exists()), None)
-    if f is None: raise FileNotFoundError(f"{out}: neither model.pt nor checkpoint.pt (the run has not finished an epoch)")
+    if f is None:
+        raise FileNotFoundError(f"{out}: neither model.pt nor checkpoint.pt "
+                                "(the run has not finished an epoch)")
     sd = _run_weights(f)
     try: m.load_state_dict(sd)
     except (RuntimeError, KeyError, TypeError, ValueError) as e:
-        raise RunFileError(f"{f}: its weights do not fit the model config.json describes ({_why(e)}); {_RESTORE}")
+        raise RunFileError(f"{f}: its weights do not fit the model config.json describes "
+                           f"({_why(e)}); {_RESTORE}")
     return m.to(device).eval(), cfg, _latest_any(out)
 
 def _run_model(out:Path, cfg:dict):
     "The (untrained) model a run's config.json describes; a RunFileError when it describes none."
     p, s = out / 'config.json', cfg.get('settings')
-    if not (isinstance(cfg.get('model'), str) and isinstance(s, dict) and isinstance(s.get('model_kwargs'), dict)):
-        raise RunFileError(f"{p}: no model name or settings.model_kwargs (not a config.json written by opemb train); {_RESTORE}")
+    if not (isinstance(cfg.get('model'), str) and isinstance(s, dict)
+            and isinstance(s.get('model_kwargs'), dict)):
+        raise RunFileError(f"{p}: no model name or settings.model_kwargs "
+                           f"(not a config.json written by opemb train); {_RESTORE}")
     try: return make_model(cfg['model'], **s['model_kwargs'])
-    except (ValueError, TypeError) as e: raise RunFileError(f"{p}: describes no model this package can build ({_why(e)}); {_RESTORE}")
+    except (ValueError, TypeError) as e:
+        raise RunFileError(f"{p}: describes no model this package can build ({_why(e)}); "
+                           f"{_RESTORE}")
 
 def _run_weights(path:Path)->dict:
-    "The state dict in a run's model.pt or (an unfinished run's) checkpoint.pt; a RunFileError naming the file."
+    "The state dict of model.pt (or an unfinished run's checkpoint.pt); a RunFileError if bad."
     key, what = ('state_dict', 'model file') if path.name == 'model.pt' else ('model', 'checkpoint')
     try: d = torch.load(path, map_location='cpu', weights_only=key == 'state_dict')
-    except Exception as e: raise RunFileError(f"{path}: not a readable {what}, truncated or corrupt ({_why(e)}); {_RESTORE}")
+    except Exception as e:
+        raise RunFileError(f"{path}: not a readable {what}, truncated or corrupt "
+                           f"({_why(e)}); {_RESTORE}")
     if not isinstance(d, dict) or not isinstance(d.get(key), dict):
-        raise RunFileError(f"{path}: not a {path.name} written by opemb train (no {key!r} in it); {_RESTORE}")
+        raise RunFileError(f"{path}: not a {path.name} written by opemb train "
+                           f"(no {key!r} in it); {_RESTORE}")
     return d[key]

@@ -30,7 +30,7 @@ def to_seq(types:torch.Tensor, # [B, 8] vertex types (-1 past the last vertex)
 # %% ../nbs/05_seqvae.ipynb #c7dc3c43
 def build_graphs(type_ids:torch.Tensor, # [B, 7] types of rows 1..7 (row 7's is overridden by END)
                  bits:torch.Tensor # [B, 7, 7] edge bits, bits[b, r, j] = edge j -> r+1
-                )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 padding), adj [B, 8, 8] Bool
+                )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 padded), adj [B, 8, 8] Bool
     "Dense graphs from decoded rows: END forced at row 7, END takes all loose ends, stop at END."
     B, dev = type_ids.shape[0], type_ids.device
     types = torch.full((B, N_VERTICES), -1, dtype=torch.long, device=dev)
@@ -49,7 +49,7 @@ def build_graphs(type_ids:torch.Tensor, # [B, 7] types of rows 1..7 (row 7's is 
 
 # %% ../nbs/05_seqvae.ipynb #03d57f3f
 class SeqVAE(GraphVAE):
-    "Sequence-encoder VAE base: GRU over the 7 rows; reparameterisation, KL and loss come from `GraphVAE`."
+    "Sequence-encoder VAE base: GRU over the 7 rows; reparameterisation, KL, loss from `GraphVAE`."
     name = None
     def __init__(self, hs:int=501, # hidden size of the GRUs
                  nz:int=56 # latent dimension
@@ -71,8 +71,9 @@ class SeqVAE(GraphVAE):
         x = to_seq(types, adj)
         type_logits, edge_logits = self.decoder_logits(z, x)
         target = types[:, 1:].clamp(min=0)
-        return F.cross_entropy(type_logits.reshape(-1, N_TYPES), target.reshape(-1), reduction='sum') \
-             + F.binary_cross_entropy_with_logits(edge_logits, x[:, :, N_TYPES:], reduction='sum')
+        ce = F.cross_entropy(type_logits.reshape(-1, N_TYPES), target.reshape(-1), reduction='sum')
+        bce = F.binary_cross_entropy_with_logits(edge_logits, x[:, :, N_TYPES:], reduction='sum')
+        return ce + bce
 
     def decoder_logits(self, z, x): raise NotImplementedError
 
@@ -82,7 +83,8 @@ def _mlp(i, h, o): return nn.Sequential(nn.Linear(i, h), nn.ReLU(), nn.Linear(h,
 def _sample_types(logits, stochastic, generator):
     if not stochastic: return logits.argmax(-1)
     p = F.softmax(logits, -1)
-    return torch.multinomial(p.reshape(-1, p.shape[-1]), 1, generator=generator).reshape(p.shape[:-1])
+    idx = torch.multinomial(p.reshape(-1, p.shape[-1]), 1, generator=generator)
+    return idx.reshape(p.shape[:-1])
 
 def _sample_bits(logits, stochastic, generator):
     p = torch.sigmoid(logits)
@@ -111,7 +113,8 @@ class SVAE(SeqVAE):
     def decode(self, z, stochastic:bool=True, generator=None):
         "Batched generation: (types [B, 8] with -1 padding, adj [B, 8, 8] Bool)."
         tl, el = self.decoder_logits(z)
-        return build_graphs(_sample_types(tl, stochastic, generator), _sample_bits(el, stochastic, generator))
+        return build_graphs(_sample_types(tl, stochastic, generator),
+                            _sample_bits(el, stochastic, generator))
 
 # %% ../nbs/05_seqvae.ipynb #f68795ca
 @register_model('svae')
@@ -119,7 +122,7 @@ def _svae(**kw): return SVAE(**kw)
 
 # %% ../nbs/05_seqvae.ipynb #d0c017c3
 class GraphRNN(SeqVAE):
-    "GraphRNN: sequence encoder; graph-level GRU over rows and edge-level GRU over bits, autoregressive."
+    "GraphRNN: sequence encoder; autoregressive graph-level (rows) and edge-level (bits) GRUs."
     name = 'graphrnn'
     def __init__(self, hs:int=501, # hidden size
                  nz:int=56 # latent dimension
@@ -129,10 +132,10 @@ class GraphRNN(SeqVAE):
         self.grud_edge = nn.GRU(1, hs, batch_first=True)
         self.add_vertex = _mlp(hs, hs, N_TYPES)
         self.add_edge = _mlp(hs, hs, 1)
-        self.add_edges = _mlp(hs, hs, N_ROWS)  # S-VAE's edge head: created by the reference but unused
+        self.add_edges = _mlp(hs, hs, N_ROWS)  # S-VAE's edge head, created by the reference, unused
 
     def decoder_logits(self, z, x):
-        "Teacher-forced type logits [B, 7, 8] and edge logits [B, 7, 7] given the true rows x [B, 7, 15]."
+        "Type logits [B, 7, 8] and edge logits [B, 7, 7], teacher-forced by the rows x [B, 7, 15]."
         B = z.shape[0]
         h0 = F.relu(self.fc3(z))[None]
         inp = torch.cat([x.new_zeros(B, 1, ROW_SIZE), x[:, :-1]], 1)
@@ -151,19 +154,22 @@ class GraphRNN(SeqVAE):
         for r in range(N_ROWS):
             o, h = self.grud(row, h)                                      # o [B, 1, hs]
             tl = self.add_vertex(o[:, 0])
-            t = _sample_types(tl, stochastic, generator) if teacher is None else teacher[:, r, :N_TYPES].argmax(-1)
+            t = (_sample_types(tl, stochastic, generator) if teacher is None
+                 else teacher[:, r, :N_TYPES].argmax(-1))
             he, b = o.transpose(0, 1).contiguous(), z.new_zeros(B, 1, 1)
             bits, el = [], []
             for j in range(N_ROWS):
                 eo, he = self.grud_edge(b, he)
                 l = self.add_edge(eo[:, 0])[:, 0]
-                bj = _sample_bits(l, stochastic, generator) if teacher is None else teacher[:, r, N_TYPES + j] > 0.5
+                bj = (_sample_bits(l, stochastic, generator) if teacher is None
+                      else teacher[:, r, N_TYPES + j] > 0.5)
                 bits.append(bj); el.append(l)
                 b = bj.float()[:, None, None]
             bits = torch.stack(bits, 1)
             row = torch.cat([F.one_hot(t, N_TYPES).float(), bits.float()], 1)[:, None]
             tids.append(t); allbits.append(bits); tls.append(tl); els.append(torch.stack(el, 1))
-        return torch.stack(tids, 1), torch.stack(allbits, 1), torch.stack(tls, 1), torch.stack(els, 1)
+        return (torch.stack(tids, 1), torch.stack(allbits, 1),
+                torch.stack(tls, 1), torch.stack(els, 1))
 
     @torch.no_grad()
     def decode(self, z, stochastic:bool=True, generator=None):
