@@ -21,13 +21,15 @@ def pos_int(text:str # a command-line value
     if v < 1: raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return v
 
+# %% ../nbs/17_cli.ipynb #eb78f61f
 def workers_arg(text:str # a command-line value
                )->int|str:
     "`--workers` of the command lines: 'auto' or an integer >= 1."
     if text == 'auto': return text
     try: return pos_int(text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be an integer >= 1 or 'auto', got {text!r}") from None
 
 # %% ../nbs/17_cli.ipynb #6a3bb93b
 def _arg_type(anno):
@@ -42,13 +44,14 @@ def _shown(v)->str: return ' '.join(map(str, v)) if isinstance(v, (list, tuple))
 def cli_parser(func, # a command function: its parameters are the options, their docments the help
                prog:str|None=None # the command in usage lines and errors, e.g. 'opemb train'
               )->argparse.ArgumentParser:
-    "The argparse parser of `func`'s signature and docments, as fastcore's `anno_parser` but `--with-dashes`."
+    "Parser of `func`'s signature and docments, as fastcore's `anno_parser` but `--with-dashes`."
     p = argparse.ArgumentParser(prog=prog, description=func.__doc__)
     for k, d in docments(func, full=True, returns=False, eval_str=True).items():
         a = copy.copy(d.anno) if isinstance(d.anno, Param) else Param(type=_arg_type(d.anno))
         kw = dict(a.kwargs, help=(a.help or d.docment or '').replace('%', '%%'))
         if d.anno is bool:
-            if d.default is not False: raise TypeError(f"{func.__name__}: the flag {k} must default to False")
+            if d.default is not False:
+                raise TypeError(f"{func.__name__}: the flag {k} must default to False")
             kw.pop('type', None); kw['action'] = 'store_true'
         elif d.default is not inspect.Parameter.empty:
             kw['default'] = d.default
@@ -61,22 +64,26 @@ def cli_parser(func, # a command function: its parameters are the options, their
 
 # %% ../nbs/17_cli.ipynb #78a19677
 def exit_status(e:BaseException # what a command raised
-               )->int|None: # None: not an error of the input or of the run (a bug: its traceback shows)
-    "The exit status of a command that stopped on `e`: 2 for bad input, 1 when it cannot continue as asked."
-    if isinstance(e, (ValueError, FileNotFoundError)): return 2  # a value refused, a missing or unreadable file
-    # the training chapter's TrainingError (RunFileError is a ValueError), known by its name: no torch here
+               )->int|None: # None: not an error of the input or of the run (a bug)
+    "Exit status of a command stopped by `e`: 2 for bad input, 1 when it cannot continue as asked."
+    # a value refused, a missing or unreadable file
+    if isinstance(e, (ValueError, FileNotFoundError)): return 2
+    # the training chapter's TrainingError (RunFileError is a ValueError),
+    # known by its name: no torch here
     if any(c.__name__ == 'TrainingError' for c in type(e).__mro__): return 1
     return None
 
+# %% ../nbs/17_cli.ipynb #fd49fbc2
 def print_json(obj):
     "The output of `--json`: one JSON object on one line."
     print(json.dumps(obj))
 
+# %% ../nbs/17_cli.ipynb #9cee052d
 def cli_command(func, # the command function (see `cli_parser`)
                 prog:str, # the command as typed, e.g. 'opemb train'
                 warns:tuple=() # warning categories shown as one line `PROG: warning: message`
                ):
-    "The command line `cli(argv=None)` of `func`: parse, call, and stop with one error line and `exit_status`."
+    "The command line `cli(argv=None)` of `func`: parse, call, end a failure with `exit_status`."
     def cli(argv:list[str]|None=None # the arguments after the command (default: `sys.argv[1:]`)
            ):
         args = vars(cli_parser(func, prog).parse_args(argv))
@@ -91,12 +98,13 @@ def cli_command(func, # the command function (see `cli_parser`)
             print(f"{prog}: error: {e}", file=sys.stderr); raise SystemExit(code)
         finally: warnings.showwarning = show
     cli.__doc__ = f"`{prog}`: {func.__doc__}"
-    cli.func, cli.parser = func, functools.partial(cli_parser, func, prog)  # the command function, and its parser
+    # the command function, and its parser
+    cli.func, cli.parser = func, functools.partial(cli_parser, func, prog)
     return cli
 
 # %% ../nbs/17_cli.ipynb #7f8af579
 def graph_stats_command(
-    split:Param(choices=['train', 'test', 'all'])='train', # which architectures (the paper used train)
+    split:Param(choices=['train', 'test', 'all'])='train', # which architectures (the paper: train)
     data:str|None=None, # another ENAS file in the same format (default: the shipped ENAS-6 file)
     json:bool=False # print one JSON object
    )->dict:
@@ -104,12 +112,15 @@ def graph_stats_command(
     from opemb_nb.graphs import graph_stats
     from opemb_nb.paper import paper_value
     s = graph_stats(split, path=data)
-    out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman', 'groups')}
+    out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman',
+                             'groups')}
     if json: print_json(out)
     else:
         print(f"split {split}: n = {s['n']}")
-        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  (paper {paper_value('apl_r'):+.2f})")
-        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  (paper {paper_value('cc_r'):+.2f})")
+        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  "
+              f"(paper {paper_value('apl_r'):+.2f})")
+        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  "
+              f"(paper {paper_value('cc_r'):+.2f})")
         print('accuracy groups: ' + ', '.join(f"{k}: {v}" for k, v in s['groups'].items()))
     return out
 
@@ -117,21 +128,23 @@ graph_stats_cli = cli_command(graph_stats_command, 'opemb graph-stats')
 
 # %% ../nbs/17_cli.ipynb #8a049bf5
 COMMANDS = {  # subcommand -> (module, function taking argv, one-line help)
-    'graph-stats': ('opemb_nb.cli', 'graph_stats_cli', 'APL and clustering vs accuracy (paper §4.4)'),
+    'graph-stats': ('opemb_nb.cli', 'graph_stats_cli',
+                    'APL and clustering vs accuracy (paper §4.4)'),
     'train': ('opemb_nb.train', 'train_cli', 'train one of the six graph VAEs'),
     'evaluate': ('opemb_nb.metrics', 'evaluate_cli', 'Table 1 metrics of a trained run'),
     'predict': ('opemb_nb.gp', 'predict_cli', 'Table 2: sparse-GP predictability of a trained run'),
     'tsne': ('opemb_nb.latent', 'tsne_cli', 't-SNE of the latent means (Figs 9-10)'),
     'bo': ('opemb_nb.bo', 'bo_cli', 'Bayesian optimisation in the latent space (paper §4.3)'),
-    'replicate': ('opemb_nb.replicate', 'replicate_cli', 'train and evaluate everything, quick or paper scale'),
+    'replicate': ('opemb_nb.replicate', 'replicate_cli',
+                  'train and evaluate everything, quick or paper scale'),
 }
 
+# %% ../nbs/17_cli.ipynb #501bf166
 def _usage()->str:
     w = max(map(len, COMMANDS))
-    return 'usage: opemb COMMAND [options]   (opemb COMMAND --help for its options)\n\ncommands:\n' + \
-        '\n'.join(f"  {k:<{w}}  {v[2]}" for k, v in COMMANDS.items())
+    return ('usage: opemb COMMAND [options]   (opemb COMMAND --help for its options)\n\ncommands:\n'
+            + '\n'.join(f"  {k:<{w}}  {v[2]}" for k, v in COMMANDS.items()))
 
-# %% ../nbs/17_cli.ipynb #501bf166
 def main(argv:list[str]|None=None # command line without the program name (default: sys.argv[1:])
         ):
     "Entry point of the `opemb` console script: dispatch to a subcommand."

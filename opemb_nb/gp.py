@@ -4,13 +4,13 @@
 
 # %% ../nbs/08_gp.ipynb #65777323
 from __future__ import annotations
-import contextlib, functools, inspect, json, math, sys, time
+import contextlib, functools, inspect, json, time
 from pathlib import Path
 import numpy as np
 import torch
 import gpytorch
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, PAPER_NAMES, parallel_map
+from .core import atomic_write_json, provenance, parallel_map
 from .runs import latest_latent, load_latent, run_meta
 
 # %% auto #0
@@ -21,9 +21,11 @@ __all__ = ['predict_cli', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_set
 def standardise_acc(acc_train, # raw accuracies of the training points
                     acc_test=None # raw accuracies of the test points (optional)
                    )->tuple: # y_train, y_test (or None), (mean, std) of -acc_train
-    "y = standardised -accuracy with the training split's mean and std (ddof=0), as the reference's bo.py."
+    "y: -accuracy standardised with the training split's mean and std (ddof=0), as in bo.py."
     a = -np.asarray(acc_train, dtype=np.float64)
-    if a.ndim != 1 or len(a) < 2: raise ValueError(f"acc_train must be a 1-D array of at least 2 accuracies, got shape {a.shape}")
+    if a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"acc_train must be a 1-D array of at least 2 accuracies, "
+                         f"got shape {a.shape}")
     m, s = float(a.mean()), float(a.std())
     if not s > 0: raise ValueError("acc_train is constant: cannot standardise")
     yt = None if acc_test is None else (-np.asarray(acc_test, dtype=np.float64) - m) / s
@@ -31,21 +33,25 @@ def standardise_acc(acc_train, # raw accuracies of the training points
 
 # %% ../nbs/08_gp.ipynb #04087f94
 class SVGP(gpytorch.models.ApproximateGP):
-    "Sparse variational GP: constant mean, ARD RBF kernel with a scale, natural-parameter q(u), learned inducing inputs."
+    "Sparse variational GP: constant mean, scaled ARD RBF kernel, natural q(u), learned inducing Z."
     def __init__(self, Z:torch.Tensor # [M, d] initial inducing inputs
                 ):
         vd = gpytorch.variational.NaturalVariationalDistribution(Z.shape[0])
-        super().__init__(gpytorch.variational.VariationalStrategy(self, Z, vd, learn_inducing_locations=True))
+        super().__init__(gpytorch.variational.VariationalStrategy(self, Z, vd,
+                                                                  learn_inducing_locations=True))
         self.mean_module = gpytorch.means.ConstantMean()
-        self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RBFKernel(ard_num_dims=Z.shape[1]))
-    def forward(self, x): return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+        self.covar_module = gpytorch.kernels.ScaleKernel(
+            gpytorch.kernels.RBFKernel(ard_num_dims=Z.shape[1]))
+    def forward(self, x):
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
 
 # %% ../nbs/08_gp.ipynb #d1ed742f
 class GPPosterior:
-    "Closed-form GP posterior: mean c + a'm, covariance k - a'Qa, with a = L^-1 k(Z, x) (SVGP or exact GP)."
+    "Closed-form GP posterior (SVGP or exact): mean c + a'm, covariance k - a'Qa, a = L^-1 k(Z, x)."
     def __init__(self, Z, lengthscale, outputscale, const, noise, L, m, Q, kind='svgp'):
         self.Z, self.lengthscale, self.L, self.m, self.Q = Z, lengthscale, L, m, Q
-        self.outputscale, self.const, self.noise, self.kind = float(outputscale), float(const), float(noise), kind
+        self.outputscale, self.const, self.noise = float(outputscale), float(const), float(noise)
+        self.kind = kind
         self.info = {}
     @property
     def dtype(self): return self.Z.dtype
@@ -88,19 +94,23 @@ def cpu_fit_settings(threads:int|None=1 # torch threads during the fit (None = u
         torch.set_flush_denormal(False)
         torch.set_num_threads(old)
 
-def _check_xy(X, y, what='X'):
-    X = np.asarray(X, dtype=np.float64); y = np.asarray(y, dtype=np.float64)
-    if X.ndim != 2: raise ValueError(f"{what} must be a 2-D array [n, d], got shape {X.shape}")
-    if y.shape != (len(X),): raise ValueError(f"y for {what} must have shape ({len(X)},), got {y.shape}")
-    if not (np.isfinite(X).all() and np.isfinite(y).all()): raise ValueError(f"{what} or its y contains NaN/inf")
-    return X, y
-
+# %% ../nbs/08_gp.ipynb #2d3e228e
 def median_lengthscale(X:torch.Tensor, n:int=1000, generator=None)->float:
-    "sqrt(0.5 (median pairwise squared distance + 1e-3)) over n random points: the reference's initial lengthscale."
+    "The reference's initial lengthscale: sqrt(0.5 (median squared distance + 1e-3)) of n points."
     sub = X[torch.randperm(len(X), generator=generator)[:n].to(X.device)]
     d2 = torch.cdist(sub, sub).pow(2)
     iu = torch.triu_indices(len(sub), len(sub), 1, device=X.device)
     return float((0.5 * (d2[iu[0], iu[1]].median() + 1e-3)).sqrt()) if len(sub) > 1 else 1.0
+
+# %% ../nbs/08_gp.ipynb #00bbc02a
+def _check_xy(X, y, what='X'):
+    X = np.asarray(X, dtype=np.float64); y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2: raise ValueError(f"{what} must be a 2-D array [n, d], got shape {X.shape}")
+    if y.shape != (len(X),):
+        raise ValueError(f"y for {what} must have shape ({len(X)},), got {y.shape}")
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise ValueError(f"{what} or its y contains NaN/inf")
+    return X, y
 
 # %% ../nbs/08_gp.ipynb #58603281
 def fit_sgp(X, # [n, d] training inputs (latent means)
@@ -116,16 +126,18 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
             threads:int|None=1, # torch threads during the fit
             verbose:bool=False # print the loss per epoch
            )->GPPosterior:
-    "Fit a sparse variational GP (ARD RBF, Gaussian likelihood) by NGD + Adam; return its closed-form posterior."
+    "Fit a sparse variational GP (ARD RBF, Gaussian noise) by NGD + Adam; return its posterior."
     X, y = _check_xy(X, y)
     device = torch.device(device or 'cpu')
     g = torch.Generator().manual_seed(int(seed))
-    Xt = torch.as_tensor(X, dtype=dtype, device=device); yt = torch.as_tensor(y, dtype=dtype, device=device)
+    Xt = torch.as_tensor(X, dtype=dtype, device=device)
+    yt = torch.as_tensor(y, dtype=dtype, device=device)
     n = len(Xt); M = min(n_inducing, n)
     t0 = time.perf_counter()
     cuda = [device] if device.type == 'cuda' else []
-    with cpu_fit_settings(threads if device.type == 'cpu' else None), torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(int(seed))  # gpytorch draws from the global generator too (the variational mean's jitter)
+    with (cpu_fit_settings(threads if device.type == 'cpu' else None),
+          torch.random.fork_rng(devices=cuda)):
+        torch.manual_seed(int(seed))  # gpytorch draws from the global generator too (q(u)'s jitter)
         Z = Xt[torch.randperm(n, generator=g)[:M].to(device)].clone()
         model = SVGP(Z).to(device=device, dtype=dtype)
         lik = gpytorch.likelihoods.GaussianLikelihood().to(device=device, dtype=dtype)
@@ -133,7 +145,8 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
         model.mean_module.constant.data.fill_(float(yt.mean()))
         mll = gpytorch.mlls.VariationalELBO(lik, model, num_data=n)
         vopt = gpytorch.optim.NGD(model.variational_parameters(), num_data=n, lr=ngd_lr)
-        hopt = torch.optim.Adam([{'params': model.hyperparameters()}, {'params': lik.parameters()}], lr=lr)
+        hopt = torch.optim.Adam([{'params': model.hyperparameters()}, {'params': lik.parameters()}],
+                                lr=lr)
         model.train(); lik.train(); hist = []
         for ep in range(epochs):
             perm = torch.randperm(n, generator=g).to(device); tot = 0.
@@ -143,9 +156,11 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
                 loss = -mll(model(Xt[b]), yt[b]); loss.backward()
                 vopt.step(); hopt.step(); tot += loss.item() * len(b)
             hist.append(tot / n)
-            if verbose: print(f"epoch {ep + 1}: -ELBO/n {hist[-1]:.4f}, noise {float(lik.noise):.4f}")
+            if verbose:
+                print(f"epoch {ep + 1}: -ELBO/n {hist[-1]:.4f}, noise {float(lik.noise):.4f}")
         post = svgp_posterior(model, lik)
-    post.info = dict(loss=hist, seconds=time.perf_counter() - t0, n=n, M=M, epochs=epochs, seed=int(seed))
+    post.info = dict(loss=hist, seconds=time.perf_counter() - t0, n=n, M=M, epochs=epochs,
+                     seed=int(seed))
     return post
 
 # %% ../nbs/08_gp.ipynb #574c75f6
@@ -156,13 +171,14 @@ def svgp_posterior(model:SVGP, lik)->GPPosterior:
         Z = vs.inducing_points.detach().clone()
         kern = model.covar_module
         ls = kern.base_kernel.lengthscale.detach().reshape(-1).clone()
-        post = GPPosterior(Z, ls, kern.outputscale.item(), model.mean_module.constant.item(), lik.noise.item(),
-                           None, None, None, 'svgp')
+        post = GPPosterior(Z, ls, kern.outputscale.item(), model.mean_module.constant.item(),
+                           lik.noise.item(), None, None, None, 'svgp')
         K = post.kernel(Z, Z)
-        post.L = psd_safe_cholesky(K + vs.jitter_val * torch.eye(len(Z), dtype=Z.dtype, device=Z.device))
+        I = torch.eye(len(Z), dtype=Z.dtype, device=Z.device)
+        post.L = psd_safe_cholesky(K + vs.jitter_val * I)
         q = vs.variational_distribution
         post.m = q.mean.detach().clone()
-        post.Q = torch.eye(len(Z), dtype=Z.dtype, device=Z.device) - q.covariance_matrix.detach()
+        post.Q = I - q.covariance_matrix.detach()
     return post
 
 # %% ../nbs/08_gp.ipynb #204da737
@@ -182,21 +198,25 @@ def predictability(Z_train, # [n, d] training latent means
                    y_test_acc, # [m] their raw accuracies
                    seeds=range(1, 11), # one GP fit per seed (the reference: 1..10)
                    verbose:bool=False, # print one line per seed
-                   workers:int|str=1, # processes fitting seeds side by side, or 'auto' (1 = one after the other, here)
+                   workers:int|str=1, # processes fitting seeds at once, or 'auto' (1: in turn)
                    **fit_kw # passed to `fit_sgp` (n_inducing, epochs, device, ...)
                   )->dict:
-    "Table 2 for one latent space: SGP test RMSE (standardised -acc) and Pearson r, mean and std over seeds."
+    "Table 2 for one latent space: SGP test RMSE (standardised -acc) and Pearson r, mean and std."
     Z_train, y_train_acc = _check_xy(Z_train, y_train_acc, 'Z_train')
     Z_test, y_test_acc = _check_xy(Z_test, y_test_acc, 'Z_test')
-    if Z_train.shape[1] != Z_test.shape[1]: raise ValueError(f"Z_train has {Z_train.shape[1]} dimensions, Z_test {Z_test.shape[1]}")
+    if Z_train.shape[1] != Z_test.shape[1]:
+        raise ValueError(f"Z_train has {Z_train.shape[1]} dimensions, Z_test {Z_test.shape[1]}")
     ytr, yte, (m, s) = standardise_acc(y_train_acc, y_test_acc)
     out = dict(seeds=[], rmse=[], pearson=[], seconds=[], noise=[])
-    fit = functools.partial(_fit_seed, Z_train=Z_train, y_train=ytr, Z_test=Z_test, y_test=yte, fit_kw=fit_kw)
+    fit = functools.partial(_fit_seed, Z_train=Z_train, y_train=ytr, Z_test=Z_test, y_test=yte,
+                            fit_kw=fit_kw)
     for sd, rmse, r, sec, noise in parallel_map(fit, seeds, workers):
-        for k, v in zip(('seeds', 'rmse', 'pearson', 'seconds', 'noise'), (sd, rmse, r, sec, noise)): out[k].append(v)
+        for k, v in zip(('seeds', 'rmse', 'pearson', 'seconds', 'noise'),
+                        (sd, rmse, r, sec, noise)): out[k].append(v)
         if verbose: print(f"seed {sd}: RMSE {rmse:.4f}, r {r:.4f} ({sec:.1f} s)")
     res = dict(rmse_mean=float(np.mean(out['rmse'])), rmse_std=float(np.std(out['rmse'])),
-               pearson_mean=float(np.mean(out['pearson'])), pearson_std=float(np.std(out['pearson'])))
+               pearson_mean=float(np.mean(out['pearson'])),
+               pearson_std=float(np.std(out['pearson'])))
     res.update(out); res.update(n_train=len(Z_train), n_test=len(Z_test), y_mean=m, y_std=s)
     return res
 
@@ -214,20 +234,24 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
                 workers:int|str=1, # processes fitting seeds side by side, or 'auto'
                 **fit_kw # passed to `fit_sgp`
                )->dict:
-    "Table 2 for a run: fit the SGP on its latest latent means for each seed and write DIR/sgp.json."
+    "Table 2 for a run: fit the SGP on its latest latent means for each seed; write DIR/sgp.json."
     path, epoch = latest_latent(run_dir)
     d = load_latent(path)
     meta = run_meta(run_dir)  # a malformed config.json stops here, before the fits
-    res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'], seeds=range(1, seeds + 1), verbose=verbose,
-                         workers=workers, **fit_kw)
+    res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'],
+                         seeds=range(1, seeds + 1), verbose=verbose, workers=workers, **fit_kw)
     res['latent_file'] = path.name; res['latent_epoch'] = epoch
-    fit = {k: q.default for k, q in inspect.signature(fit_sgp).parameters.items()  # the fit's settings: defaults, overridden
-           if q.default is not inspect.Parameter.empty and k not in ('seed', 'verbose', 'device', 'threads')}
+    # the fit's settings: defaults, overridden
+    fit = {k: q.default for k, q in inspect.signature(fit_sgp).parameters.items()
+           if q.default is not inspect.Parameter.empty
+           and k not in ('seed', 'verbose', 'device', 'threads')}
     fit.update(fit_kw)
-    fit = {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v) for k, v in fit.items()}
+    fit = {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+           for k, v in fit.items()}
     res['fit'] = fit
-    res['provenance'] = provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch, meta['scale'],
-                                   fit_kw.get('device', 'cpu'), latent_epoch=epoch)
+    res['provenance'] = provenance(meta['model'],
+                                   meta['epochs'] if meta['epochs'] is not None else epoch,
+                                   meta['scale'], fit_kw.get('device', 'cpu'), latent_epoch=epoch)
     atomic_write_json(Path(run_dir) / out, res)
     return res
 
@@ -243,11 +267,13 @@ def predict_command(run_dir:str, # training run directory (with latent_epoch<E>.
                     json:bool=False # print the result as JSON
                    )->dict:
     "Sparse-GP predictability of the latent means (Table 2), written to `run_dir/sgp.json`."
-    res = predict_run(run_dir, seeds=seeds, n_inducing=inducing, epochs=epochs, device=device, verbose=not json,
-                      workers=workers)
-    if json: print_json({k: res[k] for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')})
-    else: print(f"RMSE {res['rmse_mean']:.3f} ± {res['rmse_std']:.3f}, Pearson r {res['pearson_mean']:.3f} "
-                f"± {res['pearson_std']:.3f} -> {Path(run_dir) / 'sgp.json'}")
+    res = predict_run(run_dir, seeds=seeds, n_inducing=inducing, epochs=epochs, device=device,
+                      verbose=not json, workers=workers)
+    keys = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')
+    if json: print_json({k: res[k] for k in keys})
+    else: print(f"RMSE {res['rmse_mean']:.3f} ± {res['rmse_std']:.3f}, "
+                f"Pearson r {res['pearson_mean']:.3f} ± {res['pearson_std']:.3f} "
+                f"-> {Path(run_dir) / 'sgp.json'}")
     return res
 
 predict_cli = cli_command(predict_command, 'opemb predict')

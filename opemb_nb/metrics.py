@@ -4,14 +4,13 @@
 
 # %% ../nbs/07_metrics.ipynb #0926cbc3
 from __future__ import annotations
-import contextlib, json, sys, time
+import contextlib, json, time
 from pathlib import Path
-import numpy as np
 import torch
-from .core import atomic_write_json, provenance, default_device, find_artifact, PAPER_NAMES, model_device, eval_mode
+from .core import atomic_write_json, provenance, default_device, model_device, eval_mode
 from .runs import load_run, config_meta
 from .data import load_enas6, graph_key, is_valid_enas, from_dense, N_VERTICES
-from .models import decode_counts, decode_batched, encode_mu, default_batch_size
+from .models import decode_counts, encode_mu, default_batch_size
 
 # %% auto #0
 __all__ = ['evaluate_cli', 'EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity',
@@ -21,7 +20,7 @@ __all__ = ['evaluate_cli', 'EchoModel', 'seeded', 'recon_accuracy', 'generation_
 _IU = torch.triu_indices(N_VERTICES, N_VERTICES, 1)
 
 class EchoModel(torch.nn.Module):
-    "A fake graph VAE whose latent code is the graph itself; each decode is corrupted with probability `corrupt`."
+    "A fake graph VAE: its latent code is the graph itself; `corrupt`: chance of a bad decode."
     name, op_embedding = 'echo', None
     def __init__(self, corrupt:float=0.): # probability that a decode flips the edge 0 -> 1
         super().__init__()
@@ -45,7 +44,7 @@ class EchoModel(torch.nn.Module):
 def seeded(seed:int, # seed of torch's global RNG and of the yielded generator
            device='cpu' # device of the generator
           ):
-    "Context: torch's RNG forked and seeded; yields a `torch.Generator` on `device` with the same seed."
+    "Context: torch's RNG forked and seeded; yields a `torch.Generator` on `device`, same seed."
     device = torch.device(device)
     devs = [device.index or 0] if device.type == 'cuda' else []
     with torch.random.fork_rng(devices=devs):
@@ -68,27 +67,29 @@ def recon_accuracy(model, # a graph VAE (uses `encode` and `decode`)
     n = len(mu); total = n * decodes
     matches = torch.zeros(n, dtype=torch.long)
     with seeded(seed, dev) as gen, eval_mode(model):
-        t, a, c, src = decode_counts(model, mu, decodes, gen, bs)  # distinct decodes of each mu, with counts
+        t, a, c, src = decode_counts(model, mu, decodes, gen, bs)  # distinct decodes, with counts
     hit = graph_key(t, a) == keys[src]
     matches.index_add_(0, src[hit], c[hit])
     m = int(matches.sum())
-    return dict(recon_acc=m / max(total, 1), recon_matches=m, recon_total=total, n_test=n, decodes=decodes,
-                per_graph=matches)
+    return dict(recon_acc=m / max(total, 1), recon_matches=m, recon_total=total, n_test=n,
+                decodes=decodes, per_graph=matches)
 
 # %% ../nbs/07_metrics.ipynb #2a27cb1e
 def generation_metrics(types:torch.Tensor, # [M, 8] generated vertex types (-1 padding)
                        adj:torch.Tensor, # [M, 8, 8] generated adjacency
-                       train_keys:torch.Tensor|None=None, # `graph_key`s of the training graphs (for novelty)
-                       counts:torch.Tensor|None=None # [M] multiplicity of each row (default: 1 each)
+                       train_keys:torch.Tensor|None=None, # training-set `graph_key`s (for novelty)
+                       counts:torch.Tensor|None=None # [M] multiplicity of each row (default 1)
                       )->dict:
-    "Validity, uniqueness (over the valid ones) and novelty (against the training set) of generated graphs."
+    "Validity, uniqueness (of the valid ones), novelty (vs the training set) of generated graphs."
     types, adj = torch.as_tensor(types).cpu(), torch.as_tensor(adj).cpu().bool()
-    counts = torch.ones(len(types), dtype=torch.long) if counts is None else torch.as_tensor(counts).cpu().long()
+    counts = (torch.ones(len(types), dtype=torch.long) if counts is None
+              else torch.as_tensor(counts).cpu().long())
     valid = is_valid_enas(types, adj)
     n, nv = int(counts.sum()), int(counts[valid].sum())
     keys = graph_key(types[valid], adj[valid]) if valid.any() else torch.zeros(0, dtype=torch.long)
     nu = int(torch.unique(keys).numel())
-    out = dict(n_generated=n, n_valid=nv, validity=nv / max(n, 1), n_unique=nu, uniqueness=nu / nv if nv else 0.)
+    out = dict(n_generated=n, n_valid=nv, validity=nv / max(n, 1), n_unique=nu,
+               uniqueness=nu / nv if nv else 0.)
     if train_keys is not None:
         seen = int(counts[valid][torch.isin(keys, torch.as_tensor(train_keys).cpu())].sum())
         out.update(n_novel=nv - seen, novelty=(nv - seen) / nv if nv else 0.)
@@ -102,7 +103,8 @@ def prior_samples(Z_train:torch.Tensor, # [N, nz] training means
     "Latent points from N(m, s^2) fitted per dimension to the training means (ddof=0)."
     Z = torch.as_tensor(Z_train).detach().double().cpu()
     m, s = Z.mean(0), Z.std(0, unbiased=False)
-    eps = torch.randn(n_points, Z.shape[1], generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    eps = torch.randn(n_points, Z.shape[1], generator=torch.Generator().manual_seed(seed),
+                      dtype=torch.float64)
     return (eps * s + m).float()
 
 # %% ../nbs/07_metrics.ipynb #ef1b9a8d
@@ -114,17 +116,18 @@ def prior_validity(model, # a graph VAE (uses `decode`)
                    seed:int=0, # seed of the latent draw and of the decoding RNG
                    batch_size:int|None=None # latent points per decode call
                   )->dict:
-    "Validity, uniqueness and novelty of `n_points x decodes` graphs decoded from the training-range prior."
+    "Validity, uniqueness, novelty of `n_points x decodes` graphs from the training-range prior."
     dev = model_device(model)
     z = prior_samples(Z_train, n_points, seed)
     with seeded(seed + 1, dev) as gen, eval_mode(model):
         t, a, c, _ = decode_counts(model, z, decodes, gen, batch_size or default_batch_size(dev))
-    return dict(generation_metrics(t, a, train_keys, counts=c), n_prior=n_points, prior_decodes=decodes)
+    return dict(generation_metrics(t, a, train_keys, counts=c), n_prior=n_points,
+                prior_decodes=decodes)
 
 # %% ../nbs/07_metrics.ipynb #d15efc82
 def table1_metrics(model, # a graph VAE
-                   train=None, # `ENASData` of the training graphs (default: the published train split)
-                   test=None, # `ENASData` of the test graphs (default: the published test split)
+                   train=None, # `ENASData` of the training graphs (default: the published split)
+                   test=None, # `ENASData` of the test graphs (default: the published split)
                    decodes:int=100, # decodes per test graph for reconstruction
                    n_prior:int=1000, # latent points for validity
                    prior_decodes:int=10, # decodes per latent point
@@ -141,13 +144,16 @@ def table1_metrics(model, # a graph VAE
     r = recon_accuracy(model, Tt, At, decodes, seed, batch_size)
     t1 = time.perf_counter()
     Z = encode_mu(model, train.types, train.adj)
-    pv = prior_validity(model, Z, n_prior, prior_decodes, graph_key(train.types, train.adj), seed, batch_size)
+    pv = prior_validity(model, Z, n_prior, prior_decodes, graph_key(train.types, train.adj), seed,
+                        batch_size)
     t2 = time.perf_counter()
     r.pop('per_graph')
-    return dict(recon_acc=r['recon_acc'], validity=pv['validity'], uniqueness=pv['uniqueness'], novelty=pv['novelty'],
+    return dict(recon_acc=r['recon_acc'], validity=pv['validity'], uniqueness=pv['uniqueness'],
+                novelty=pv['novelty'],
                 **{k: v for k, v in r.items() if k != 'recon_acc'},
                 **{k: v for k, v in pv.items() if k not in ('validity', 'uniqueness', 'novelty')},
-                n_train=len(Z), seed=seed, seconds_recon=round(t1 - t0, 2), seconds_prior=round(t2 - t1, 2))
+                n_train=len(Z), seed=seed, seconds_recon=round(t1 - t0, 2),
+                seconds_prior=round(t2 - t1, 2))
 
 # %% ../nbs/07_metrics.ipynb #db3ccfcc
 def evaluate_run(run_dir, # a training run directory (see `opemb_nb.train`)
@@ -164,12 +170,12 @@ def evaluate_run(run_dir, # a training run directory (see `opemb_nb.train`)
     "Table 1 metrics of a trained run, written to `DIR/metrics.json` with provenance."
     device = device or default_device()
     model, config, _ = load_run(run_dir, device)
-    m = table1_metrics(model, decodes=decodes, n_prior=n_prior, prior_decodes=prior_decodes, seed=seed,
-                       batch_size=batch_size, n_test=n_test)
+    m = table1_metrics(model, decodes=decodes, n_prior=n_prior, prior_decodes=prior_decodes,
+                       seed=seed, batch_size=batch_size, n_test=n_test)
     meta = config_meta(config)
-    m['provenance'] = provenance(getattr(model, 'name', None) or meta['model'], meta['epochs'], scale or meta['scale'],
-                                 device, iterations=meta['iterations'], run_dir=str(run_dir),
-                                 model_config=getattr(model, 'config', None))
+    m['provenance'] = provenance(getattr(model, 'name', None) or meta['model'], meta['epochs'],
+                                 scale or meta['scale'], device, iterations=meta['iterations'],
+                                 run_dir=str(run_dir), model_config=getattr(model, 'config', None))
     if write: atomic_write_json(Path(run_dir) / 'metrics.json', m)
     return m
 
@@ -188,11 +194,13 @@ def evaluate_command(run_dir:str, # training run directory
                      scale:str|None=None # provenance label, e.g. 'quick' or 'paper'
                     )->dict:
     "Table 1 metrics of a trained run, written to `run_dir/metrics.json`."
-    m = evaluate_run(run_dir, device, seed, decodes, n_prior, prior_decodes, batch_size, n_test, scale)
+    m = evaluate_run(run_dir, device, seed, decodes, n_prior, prior_decodes, batch_size, n_test,
+                     scale)
     if json: print_json(m)
     else:
         print(f"{run_dir}: recon acc {100*m['recon_acc']:.2f}%  validity {100*m['validity']:.2f}%  "
-              f"uniqueness {100*m['uniqueness']:.2f}%  novelty {100*m['novelty']:.2f}%  -> {Path(run_dir) / 'metrics.json'}")
+              f"uniqueness {100*m['uniqueness']:.2f}%  novelty {100*m['novelty']:.2f}%  "
+              f"-> {Path(run_dir) / 'metrics.json'}")
     return m
 
 evaluate_cli = cli_command(evaluate_command, 'opemb evaluate')
