@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_bo.ipynb #3b857c6c
 from __future__ import annotations
-import functools, json, math, pickle, sys, time
+import functools, json, math, pickle, sys, time, warnings
 from collections import Counter
 from pathlib import Path
 import numpy as np
@@ -12,9 +12,16 @@ import torch
 import gpytorch
 from scipy.optimize import minimize
 from linear_operator.utils.cholesky import psd_safe_cholesky
-from .core import atomic_write_json, provenance, find_artifact, parallel_map, resolve_workers, model_device
+from botorch.models.model import Model
+from botorch.exceptions.warnings import OptimizationWarning
+from botorch.posteriors import Posterior
+from botorch.acquisition.analytic import LogExpectedImprovement, PosteriorMean
+from botorch.generation.gen import gen_candidates_scipy
+from .core import (atomic_write_json, provenance, find_artifact, parallel_map,
+                           resolve_workers, model_device)
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
-from .gp import GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings, median_lengthscale, rmse_pearson
+from .gp import (GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings,
+                         median_lengthscale, rmse_pearson)
 from .runs import latest_latent, load_latent, run_meta, load_run
 from .models import decode_counts, decode_batched, encode_mu
 from .graphs import average_path_length, clustering_coefficient
@@ -31,11 +38,14 @@ def log_h(s:torch.Tensor)->torch.Tensor:
     "log(s Phi(s) + phi(s)), stable for every s."
     s = torch.as_tensor(s, dtype=torch.float64) if not torch.is_tensor(s) else s
     logphi = -0.5 * s * s - _LOG_SQRT_2PI
-    pos = torch.log(s.clamp_min(0) * torch.special.ndtr(s.clamp_min(0)) + torch.exp(-0.5 * s.clamp_min(0) ** 2 - _LOG_SQRT_2PI))
+    pos = torch.log(s.clamp_min(0) * torch.special.ndtr(s.clamp_min(0))
+                    + torch.exp(-0.5 * s.clamp_min(0) ** 2 - _LOG_SQRT_2PI))
     sn = s.clamp_max(0)
-    neg = logphi + torch.log1p(sn * math.sqrt(math.pi / 2) * torch.special.erfcx(-sn / math.sqrt(2))).clamp_min(-1e300)
+    neg = logphi + torch.log1p(
+        sn * math.sqrt(math.pi / 2) * torch.special.erfcx(-sn / math.sqrt(2))).clamp_min(-1e300)
     return torch.where(s >= 0, pos, neg)
 
+# %% ../nbs/09_bo.ipynb #032d900d
 def log_ei(mean:torch.Tensor, # posterior mean of f
            var:torch.Tensor, # posterior variance of f
            best:float # incumbent eta (minimisation)
@@ -46,7 +56,7 @@ def log_ei(mean:torch.Tensor, # posterior mean of f
 
 # %% ../nbs/09_bo.ipynb #c22fa056
 class _Believer:
-    "Posterior of f conditioned on noise-free 'believed' observations at the chosen points B (rank-one updates)."
+    "Posterior of f conditioned on noise-free 'believed' observations at the chosen points B."
     def __init__(self, post:GPPosterior, G=None, jitter:float=1e-9):
         self.post, self.B, self.LB, self.jit = post, None, None, jitter * post.outputscale
         if G is not None:  # a fixed grid / candidate set, updated incrementally
@@ -76,10 +86,11 @@ class _Believer:
         "Mean and believer variance on the grid."
         return self.mG, self.vG.clamp_min(1e-12)
     def _prep(self):
-        "Cached M x M forms for fast single-point evaluation: w = L^-T m, R = L^-T Q L^-1, R k(Z, B)."
+        "Cached M x M forms for fast one-point evaluation: w = L^-T m, R = L^-T Q L^-1, R k(Z, B)."
         p = self.post
         if getattr(self, '_R', None) is None:
-            W = torch.linalg.solve_triangular(p.L, torch.eye(len(p.L), dtype=p.dtype, device=p.device), upper=False)
+            W = torch.linalg.solve_triangular(
+                p.L, torch.eye(len(p.L), dtype=p.dtype, device=p.device), upper=False)
             self._w, self._R = W.T @ p.m, W.T @ p.Q @ W
         if self.B is not None and getattr(self, '_nB', 0) != len(self.B):
             self._RkB = self._R @ p.kernel(p.Z, self.B); self._nB = len(self.B)
@@ -96,13 +107,14 @@ class _Believer:
         return mean, var.clamp_min(1e-12)
 
 def _lbfgsb(f, x0, lower, upper, maxiter):
-    "Minimise a torch scalar function of one point in a box with scipy's L-BFGS-B (analytic gradient)."
+    "Minimise a torch function of one point in a box with scipy's L-BFGS-B (analytic gradient)."
     def fg(x):
         xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         v = f(xt); v.backward()
         return float(v.detach()), xt.grad.numpy().astype(np.float64)
     r = minimize(fg, np.asarray(x0, np.float64), jac=True, method='L-BFGS-B',
-                 bounds=list(zip(np.asarray(lower, np.float64), np.asarray(upper, np.float64))), options=dict(maxiter=maxiter))
+                 bounds=list(zip(np.asarray(lower, np.float64), np.asarray(upper, np.float64))),
+                 options=dict(maxiter=maxiter))
     return r.x, float(r.fun)
 
 # %% ../nbs/09_bo.ipynb #59f0c482
@@ -114,7 +126,7 @@ def _single_threaded(f):
     return g
 
 class _PaperOps:
-    "The batch's three computations as the reference writes them: log EI, L-BFGS-B on the mean and on log EI."
+    "The batch's three computations as the reference writes them: log EI, L-BFGS-B on mean, log EI."
     def __init__(self, bel, lower, upper, maxiter):
         self.bel, self.lower, self.upper, self.maxiter = bel, lower, upper, maxiter
     def grid_log_ei(self, eta):
@@ -122,7 +134,8 @@ class _PaperOps:
         return log_ei(*self.bel.grid(), eta)
     def min_mean(self, x0):
         "(x, mean): L-BFGS-B minimum of the posterior mean in the box, from x0."
-        return _lbfgsb(lambda x: self.bel.mean_var(x[None])[0][0], x0, self.lower, self.upper, self.maxiter)
+        return _lbfgsb(lambda x: self.bel.mean_var(x[None])[0][0], x0, self.lower, self.upper,
+                       self.maxiter)
     def max_log_ei(self, x0, eta):
         "(x, log EI): L-BFGS-B maximum of log EI under the believer in the box, from x0."
         f = lambda x: -log_ei(*self.bel.mean_var(x[None]), eta)[0]
@@ -136,10 +149,10 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
                  q:int=50, # batch size
                  n_grid:int=10000, # uniform grid points per round
                  candidates=None, # [n, d] a finite candidate set instead of the box (pool search)
-                 incumbent='mean', # 'mean' (min of the posterior mean, the reference) or a number (e.g. best observed y)
+                 incumbent='mean', # 'mean' (min of the posterior mean, the reference) or a number
                  maxiter:int=150, # L-BFGS-B iterations per point (0 = grid only)
                  seed:int=0, # seed of the grid
-                 backend:str='paper' # 'paper' (written out) or 'botorch' (BoTorch's log EI and optimiser)
+                 backend:str='paper' # 'paper' (written out) or 'botorch' (BoTorch's functions)
                 )->tuple[np.ndarray, dict]: # chosen points [q, d] (or candidate indices) and info
     "Greedy kriging-believer batch of q points maximising log EI (as the reference's sparse_gp.py)."
     if backend not in ('paper', 'botorch'):
@@ -148,7 +161,8 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
     with torch.no_grad():
         if candidates is None:
             lo, hi = post._t(lower), post._t(upper)
-            G = lo + (hi - lo) * torch.rand(n_grid, len(lo), generator=g, dtype=torch.float64).to(device=post.device, dtype=post.dtype)
+            G = lo + (hi - lo) * torch.rand(n_grid, len(lo), generator=g, dtype=torch.float64).to(
+                device=post.device, dtype=post.dtype)
         else: G = post._t(candidates)
         bel = _Believer(post, G)
         mG, vG = bel.grid()
@@ -171,7 +185,7 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
             x2, v = ops.max_log_ei(x, eta)
             if v > best: x, best = x2, v
         taken[i] = True; idx.append(i); chosen.append(x); scores.append(best)
-        if candidates is None or incumbent == 'mean':  # the believed observation y = m(x) may beat the incumbent
+        if candidates is None or incumbent == 'mean':  # a believed y = m(x) may beat the incumbent
             with torch.no_grad(): eta = min(eta, float(bel.mean_var(post._t(x)[None])[0][0]))
         bel.add(x)
     out = np.array(idx) if candidates is not None else np.stack(chosen)
@@ -182,8 +196,10 @@ class _ExactGP(gpytorch.models.ExactGP):
     def __init__(self, X, y, lik):
         super().__init__(X, y, lik)
         self.mean_module = gpytorch.means.ConstantMean()
-        self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RBFKernel(ard_num_dims=X.shape[1]))
-    def forward(self, x): return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+        self.covar_module = gpytorch.kernels.ScaleKernel(
+            gpytorch.kernels.RBFKernel(ard_num_dims=X.shape[1]))
+    def forward(self, x):
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
 
 def fit_exact_gp(X, # [n, d] inputs (n up to a few thousand)
                  y, # [n] targets (standardised)
@@ -193,17 +209,20 @@ def fit_exact_gp(X, # [n, d] inputs (n up to a few thousand)
                  init:GPPosterior|None=None, # warm start from a previous fit's hyperparameters
                  threads:int|None=1 # torch threads during the fit
                 )->GPPosterior:
-    "Exact GP (constant mean, ARD RBF, Gaussian noise) by type-II maximum likelihood, as a `GPPosterior`."
-    Xt, yt = torch.as_tensor(np.asarray(X), dtype=torch.float64), torch.as_tensor(np.asarray(y), dtype=torch.float64)
+    "Exact GP (constant mean, ARD RBF, Gaussian noise) by type-II maximum likelihood."
+    Xt = torch.as_tensor(np.asarray(X), dtype=torch.float64)
+    yt = torch.as_tensor(np.asarray(y), dtype=torch.float64)
     t0 = time.perf_counter()
     with cpu_fit_settings(threads):
         lik = gpytorch.likelihoods.GaussianLikelihood().double()
         gp = _ExactGP(Xt, yt, lik).double()
         if init is None:
-            gp.covar_module.base_kernel.lengthscale = median_lengthscale(Xt, 1000, torch.Generator().manual_seed(int(seed)))
+            gp.covar_module.base_kernel.lengthscale = median_lengthscale(
+                Xt, 1000, torch.Generator().manual_seed(int(seed)))
             gp.mean_module.constant.data.fill_(float(yt.mean()))
         else:
-            gp.covar_module.base_kernel.lengthscale = init.lengthscale.reshape(1, -1); gp.covar_module.outputscale = init.outputscale
+            gp.covar_module.base_kernel.lengthscale = init.lengthscale.reshape(1, -1)
+            gp.covar_module.outputscale = init.outputscale
             gp.mean_module.constant.data.fill_(init.const); lik.noise = max(init.noise, 2e-4)
         opt = torch.optim.Adam(gp.parameters(), lr=lr)
         mll = gpytorch.mlls.ExactMarginalLogLikelihood(lik, gp); gp.train(); lik.train()
@@ -211,25 +230,20 @@ def fit_exact_gp(X, # [n, d] inputs (n up to a few thousand)
             opt.zero_grad(); loss = -mll(gp(Xt), yt); loss.backward(); opt.step()
         with torch.no_grad():
             k = gp.covar_module
-            post = GPPosterior(Xt, k.base_kernel.lengthscale.detach().reshape(-1).clone(), k.outputscale.item(),
-                               gp.mean_module.constant.item(), lik.noise.item(), None, None, None, 'exact')
+            post = GPPosterior(Xt, k.base_kernel.lengthscale.detach().reshape(-1).clone(),
+                               k.outputscale.item(), gp.mean_module.constant.item(),
+                               lik.noise.item(), None, None, None, 'exact')
             K = post.kernel(Xt, Xt) + post.noise * torch.eye(len(Xt), dtype=torch.float64)
             post.L = psd_safe_cholesky(K)
-            post.m = torch.linalg.solve_triangular(post.L, (yt - post.const)[:, None], upper=False)[:, 0]
+            post.m = torch.linalg.solve_triangular(post.L, (yt - post.const)[:, None],
+                                                   upper=False)[:, 0]
             post.Q = torch.eye(len(Xt), dtype=torch.float64)
     post.info = dict(seconds=time.perf_counter() - t0, n=len(Xt))
     return post
 
 # %% ../nbs/09_bo.ipynb #02fb2447
-import warnings
-from botorch.models.model import Model
-from botorch.exceptions.warnings import OptimizationWarning
-from botorch.posteriors import Posterior
-from botorch.acquisition.analytic import LogExpectedImprovement, PosteriorMean
-from botorch.generation.gen import gen_candidates_scipy
-
 class _MeanVarPosterior(Posterior):
-    "A BoTorch posterior given by marginal means and variances [..., q, 1], used as they are (no clamping)."
+    "A BoTorch posterior of marginal means and variances [..., q, 1], used as is (no clamping)."
     def __init__(self, mean, var): self._mean, self._var = mean, var
     @property
     def mean(self): return self._mean
@@ -240,13 +254,15 @@ class _MeanVarPosterior(Posterior):
     @property
     def dtype(self): return self._mean.dtype
     def rsample(self, sample_shape=None):
-        raise NotImplementedError("marginal means and variances only: for analytic acquisition functions")
+        raise NotImplementedError(
+            "marginal means and variances only: for analytic acquisition functions")
 
 class _BelieverModel(Model):
     "The kriging believer as a one-output BoTorch model: posterior mean and believer variance of f."
     num_outputs = 1
     def __init__(self, bel:_Believer): super().__init__(); self.bel = bel
-    def posterior(self, X, output_indices=None, observation_noise=False, posterior_transform=None, **kw):
+    def posterior(self, X, output_indices=None, observation_noise=False, posterior_transform=None,
+                  **kw):
         "Marginal posterior of f at X [..., q, d] (from the updated grid when X is the grid)."
         b, flat = self.bel, X.reshape(-1, X.shape[-1])
         if b.G is not None and flat.shape == b.G.shape and torch.equal(flat, b.G): m, v = b.grid()
@@ -255,18 +271,20 @@ class _BelieverModel(Model):
 
 # %% ../nbs/09_bo.ipynb #7ddea861
 class _BoTorchOps:
-    "The batch's three computations by BoTorch: LogExpectedImprovement, PosteriorMean, gen_candidates_scipy."
+    "The computations with BoTorch: LogExpectedImprovement, PosteriorMean, gen_candidates_scipy."
     def __init__(self, bel, lower, upper, maxiter):
         self.bel, self.model, self.maxiter = bel, _BelieverModel(bel), maxiter
-        self.lo, self.hi = (None, None) if lower is None else (bel.post._t(lower), bel.post._t(upper))
+        self.lo, self.hi = ((None, None) if lower is None
+                            else (bel.post._t(lower), bel.post._t(upper)))
     def _log_ei(self, eta):
-        return LogExpectedImprovement(self.model, torch.tensor(eta, dtype=self.bel.post.dtype), maximize=False)
+        return LogExpectedImprovement(self.model, torch.tensor(eta, dtype=self.bel.post.dtype),
+                                      maximize=False)
     def _argmax(self, acq, x0):
-        "(x, acq(x)): scipy's L-BFGS-B from x0 in the box; its exit status is not checked, as in `_lbfgsb`."
+        "(x, acq(x)): scipy's L-BFGS-B from x0 in the box; exit status unchecked, as in `_lbfgsb`."
         with warnings.catch_warnings(record=True) as caught:
             x, a = gen_candidates_scipy(self.bel.post._t(x0)[None, None], acq, self.lo, self.hi,
                                         options=dict(maxiter=self.maxiter), use_parallel_mode=False)
-        for w in caught:  # BoTorch warns when the line search ends early; anything else is passed on
+        for w in caught:  # BoTorch warns when the line search ends early; other warnings pass on
             if not issubclass(w.category, OptimizationWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return x.reshape(-1).cpu().numpy(), float(a)
@@ -285,18 +303,19 @@ class _BoTorchOps:
 def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
                   Z, # [q, nz] latent points
                   attempts:int=500, # stochastic decodings per point
-                  choice:str='most_common', # 'most_common' (the intent) or 'first' (the reference's behaviour)
+                  choice:str='most_common', # 'most_common' (the intent) or 'first' (the reference)
                   max_batch:int=20000, # graphs per decode call
                   generator=None # torch.Generator for decoding (None = global RNG)
                  )->list: # a flat ENAS string per point, or None if no valid 8-vertex decoding
     "Decode each latent point `attempts` times and keep a valid 8-vertex ENAS architecture."
-    if choice not in ('most_common', 'first'): raise ValueError(f"choice must be 'most_common' or 'first', got {choice!r}")
+    if choice not in ('most_common', 'first'):
+        raise ValueError(f"choice must be 'most_common' or 'first', got {choice!r}")
     dev = model_device(model)
     Z = torch.as_tensor(np.asarray(Z), dtype=torch.float32, device=dev)
-    if choice == 'most_common':  # distinct decodings with counts; the valid 8-vertex one with the largest count
+    if choice == 'most_common':  # distinct decodings, counts: the valid 8-vertex one counted most
         T, A, C, S = decode_counts(model, Z, attempts, generator, batch_size=max_batch)
         score = torch.where(is_valid_enas(T, A, n_vertices=8), C, 0)
-        bounds = torch.searchsorted(S, torch.arange(len(Z) + 1)).tolist()  # rows are sorted by point
+        bounds = torch.searchsorted(S, torch.arange(len(Z) + 1)).tolist()  # rows sorted by point
         out = []
         for p in range(len(Z)):
             sp = score[bounds[p]:bounds[p + 1]]
@@ -318,15 +337,18 @@ def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
 
 # %% ../nbs/09_bo.ipynb #47ca5fbb
 class FakeVAE(torch.nn.Module):
-    "Test double of the model interface: linear encoder of a structural encoding, nearest-neighbour noisy decoder."
+    "Test double of a model: a linear encoder of `arch_features`, a noisy nearest-code decoder."
     def __init__(self, archs:list, nz:int=4, p_invalid:float=0.3, p_mutate:float=0.2, seed:int=0):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
-        self.W = torch.nn.Parameter(torch.randn(arch_features(archs[:1]).shape[1], nz, generator=g, dtype=torch.float64), requires_grad=False)
+        self.W = torch.nn.Parameter(torch.randn(arch_features(archs[:1]).shape[1], nz, generator=g,
+                                                dtype=torch.float64), requires_grad=False)
         self.T, self.A = to_dense(archs)
         self.codes = self._enc(self.T, self.A)
-        self.nz, self.name, self.config, self.p_invalid, self.p_mutate = nz, 'fake', dict(nz=nz), p_invalid, p_mutate
-    def _enc(self, T, A): return torch.as_tensor(arch_features(from_dense(T, A)), dtype=torch.float64) @ self.W
+        self.nz, self.name, self.config = nz, 'fake', dict(nz=nz)
+        self.p_invalid, self.p_mutate = p_invalid, p_mutate
+    def _enc(self, T, A):
+        return torch.as_tensor(arch_features(from_dense(T, A)), dtype=torch.float64) @ self.W
     def encode(self, types, adj):
         mu = self._enc(types.cpu(), adj.cpu()).float(); return mu, torch.zeros_like(mu)
     def decode(self, z, stochastic=True, generator=None):
@@ -341,7 +363,7 @@ class FakeVAE(torch.nn.Module):
 
 # %% ../nbs/09_bo.ipynb #afa4e803
 class TableEvaluator:
-    "Exact lookup of the ENAS-6 weight-sharing accuracy; None for an architecture not in the table (duplicates: mean)."
+    "Exact lookup of the weight-sharing accuracy, None if not in the table (duplicates: mean)."
     name, kind = 'table', 'exact'
     def __init__(self, path=None, burn_in:int=1000):
         d = load_enas6('all', path=path, burn_in=burn_in)
@@ -350,23 +372,25 @@ class TableEvaluator:
         self.table = {a: s / cnt[a] for a, s in sums.items()}
         self.n_duplicates = sum(1 for v in cnt.values() if v > 1)
     def __contains__(self, arch): return arch in self.table
-    def __call__(self, archs:list)->list: return [None if a is None else self.table.get(a) for a in archs]
+    def __call__(self, archs:list)->list:
+        return [None if a is None else self.table.get(a) for a in archs]
 
 # %% ../nbs/09_bo.ipynb #be6528e2
-_SKIP = [(j, v) for v in range(2, 7) for j in range(v - 1)]  # the 15 skip-bit positions (vertex j -> layer vertex v)
+_SKIP = [(j, v) for v in range(2, 7) for j in range(v - 1)]  # the 15 skip bits (j -> layer v)
 
 def arch_features(archs:list # flat ENAS strings
                  )->np.ndarray: # [n, 53] float64
-    "Structural encoding [n, 53]: one-hot ops (36), skip bits (15), average path length, clustering coefficient."
+    "Structural encoding [n, 53]: one-hot ops (36), skip bits (15), avg path length, clustering."
     T, A = to_dense(list(archs))
     ops = torch.nn.functional.one_hot(T[:, 1:7] - 2, 6).flatten(1).double().numpy()
     skips = torch.stack([A[:, j, v] for j, v in _SKIP], 1).double().numpy()
-    apl, cc = average_path_length(A), np.nan_to_num(clustering_coefficient(A))  # the §4.4 measures of the graphs chapter
+    # the §4.4 measures of the graphs chapter
+    apl, cc = average_path_length(A), np.nan_to_num(clustering_coefficient(A))
     return np.concatenate([ops, skips, apl[:, None], cc[:, None]], 1)
 
 # %% ../nbs/09_bo.ipynb #d698bfcd
 class SurrogateEvaluator:
-    "A labelled surrogate of the ENAS weight-sharing accuracy: bagged gradient-boosted trees on `arch_features`."
+    "A labelled surrogate of the weight-sharing accuracy: bagged boosted trees on `arch_features`."
     name, kind = 'surrogate', 'surrogate'
     def __init__(self, n_models:int=5, # ensemble size (bootstrap resamples)
                  max_iter:int=300, # boosting iterations per model
@@ -378,50 +402,59 @@ class SurrogateEvaluator:
         d, tr, te = (load_enas6(s, path=path, burn_in=burn_in) for s in ('all', 'train', 'test'))
         F = arch_features(d.archs)
         m = self._fit(F[tr.index], tr.acc)
-        self.heldout = dict(zip(('rmse', 'pearson'), rmse_pearson(np.mean([mm.predict(F[te.index]) for mm in m], 0), te.acc)),
+        pred = np.mean([mm.predict(F[te.index]) for mm in m], 0)
+        self.heldout = dict(zip(('rmse', 'pearson'), rmse_pearson(pred, te.acc)),
                             n_train=len(tr), n_test=len(te))
         self.models = self._fit(F, d.acc)
     def _fit(self, X, y):
         from sklearn.ensemble import HistGradientBoostingRegressor
         from threadpoolctl import threadpool_limits
         rng = np.random.default_rng(self.seed); ms = []
-        with threadpool_limits(1):  # OpenMP threads fight over a busy 2-core machine
+        with threadpool_limits(1):  # one OpenMP thread, as the rest of BO (seeds run one per core)
             for k in range(self.n_models):
                 i = rng.integers(0, len(X), len(X)) if self.n_models > 1 else np.arange(len(X))
-                ms.append(HistGradientBoostingRegressor(max_iter=self.max_iter, learning_rate=0.05, random_state=self.seed + k).fit(X[i], y[i]))
+                ms.append(HistGradientBoostingRegressor(max_iter=self.max_iter, learning_rate=0.05,
+                                                        random_state=self.seed + k).fit(X[i], y[i]))
         return ms
     def _predict(self, models, archs):
         from threadpoolctl import threadpool_limits
-        with threadpool_limits(1): return np.mean([m.predict(arch_features(archs)) for m in models], 0)
+        with threadpool_limits(1):
+            return np.mean([m.predict(arch_features(archs)) for m in models], 0)
     def __call__(self, archs:list)->list:
         ok = [i for i, a in enumerate(archs) if a is not None]
         out = [None] * len(archs)
         if ok:
-            for i, v in zip(ok, self._predict(self.models, [archs[i] for i in ok])): out[i] = float(v)
+            for i, v in zip(ok, self._predict(self.models, [archs[i] for i in ok])):
+                out[i] = float(v)
         return out
-    def __repr__(self): return f"SurrogateEvaluator(held-out RMSE {self.heldout['rmse']:.5f}, r {self.heldout['pearson']:.3f})"
+    def __repr__(self):
+        return (f"SurrogateEvaluator(held-out RMSE {self.heldout['rmse']:.5f}, "
+                f"r {self.heldout['pearson']:.3f})")
 
 # %% ../nbs/09_bo.ipynb #60579fd8
 class CallableEvaluator:
-    "A user's evaluator: wraps a callable arch -> accuracy|None (or list -> list with batched=True)."
+    "A user's evaluator: wraps a callable arch -> accuracy|None (list -> list with batched=True)."
     kind = 'user'
-    def __init__(self, fn, name:str='user', batched:bool=False): self.fn, self.name, self.batched = fn, name, batched
+    def __init__(self, fn, name:str='user', batched:bool=False):
+        self.fn, self.name, self.batched = fn, name, batched
     def __call__(self, archs:list)->list:
         if self.batched: return list(self.fn(archs))
         return [None if a is None else self.fn(a) for a in archs]
 
+# %% ../nbs/09_bo.ipynb #f3abd8dc
 _SURROGATE = {}
 def as_evaluator(ev, # 'table', 'surrogate', an evaluator object, or a callable
                  **kw # for 'surrogate' (n_models, max_iter, seed) or the callable (name, batched)
                 ):
-    "Turn a name or a callable into an evaluator (the surrogate is fitted once per process and settings)."
+    "A name or a callable as an evaluator (the surrogate: fitted once per process and settings)."
     if isinstance(ev, str):
         if ev == 'table': return TableEvaluator()
         if ev == 'surrogate':
             key = tuple(sorted(kw.items()))
             if key not in _SURROGATE: _SURROGATE[key] = SurrogateEvaluator(**kw)
             return _SURROGATE[key]
-        raise ValueError(f"evaluator must be 'table', 'surrogate', an evaluator object or a callable, got {ev!r}")
+        raise ValueError("evaluator must be 'table', 'surrogate', an evaluator object or a "
+                         f"callable, got {ev!r}")
     if hasattr(ev, 'name') and hasattr(ev, 'kind') and callable(ev): return ev
     if callable(ev): return CallableEvaluator(ev, **kw)
     raise ValueError(f"not an evaluator: {ev!r}")
@@ -436,18 +469,19 @@ def latent_bo(model, # graph VAE (decode)
               seed:int=1, # seed of this BO run (GP, grid, decoding)
               attempts:int=500, # decodings per point
               choice:str='most_common', # or 'first' (the reference)
-              unscored:str='worst', # a valid architecture the evaluator cannot score: 'worst' score (like invalid) or 'skip'
+              unscored:str='worst', # valid, not scorable: the 'worst' score (as invalid) or 'skip'
               n_grid:int=10000, # EI grid size
               maxiter:int=150, # L-BFGS-B iterations per point
               incumbent='mean', # see `select_batch`
               Z_test=None, acc_test=None, # optional: log the GP's test RMSE/r per round
               gp_kw:dict|None=None, # passed to `fit_sgp` (n_inducing, epochs, device, ...)
               table:TableEvaluator|None=None, # to flag 'in table' (default: the ENAS-6 table)
-              random_baseline:bool=False, # also decode and score `batch` uniform points of the box per round (not added)
+              random_baseline:bool=False, # also score `batch` uniform box points (not in the GP)
               verbose:bool=False
              )->dict:
-    "Batch BO in a VAE's latent space (as the reference's bo.py): refit the SGP, pick a batch by EI, decode, evaluate, append."
-    if unscored not in ('worst', 'skip'): raise ValueError(f"unscored must be 'worst' or 'skip', got {unscored!r}")
+    "Batch BO in a latent space (the reference's bo.py): refit the SGP, pick by EI, decode, score."
+    if unscored not in ('worst', 'skip'):
+        raise ValueError(f"unscored must be 'worst' or 'skip', got {unscored!r}")
     ev = as_evaluator(evaluator); table = table or TableEvaluator()
     X = np.asarray(Z_train, np.float64); y, _, (m, s) = standardise_acc(acc_train)
     yte = None if acc_test is None else standardise_acc(acc_train, acc_test)[1]
@@ -459,9 +493,11 @@ def latent_bo(model, # graph VAE (decode)
         post = fit_sgp(X, y, seed=seed * 1000 + r, **(gp_kw or {}))
         t_fit = time.perf_counter() - t0
         rec = dict(round=r, fit_seconds=t_fit)
-        if Z_test is not None: rec['test_rmse'], rec['test_pearson'] = rmse_pearson(post.predict(Z_test), yte)
+        if Z_test is not None:
+            rec['test_rmse'], rec['test_pearson'] = rmse_pearson(post.predict(Z_test), yte)
         lo, hi = X.min(0), X.max(0)
-        Zb, info = select_batch(post, lo, hi, q=batch, n_grid=n_grid, incumbent=incumbent, maxiter=maxiter, seed=seed * 1000 + r)
+        Zb, info = select_batch(post, lo, hi, q=batch, n_grid=n_grid, incumbent=incumbent,
+                                maxiter=maxiter, seed=seed * 1000 + r)
         t1 = time.perf_counter()
         archs = decode_points(model, Zb, attempts, choice)
         t_dec = time.perf_counter() - t1
@@ -478,8 +514,10 @@ def latent_bo(model, # graph VAE (decode)
             if acc is not None and acc > best['acc']: best = dict(acc=float(acc), arch=a)
         rec.update(archs=archs, accs=accs, in_table=[a is not None and a in table for a in archs],
                    n_valid=sum(a is not None for a in archs), n_scored=len(scored),
-                   batch_best=max(scored) if scored else None, batch_mean=float(np.mean(scored)) if scored else None,
-                   best_so_far=best['acc'] if best['arch'] else None, best_arch=best['arch'], incumbent=info['incumbent'],
+                   batch_best=max(scored) if scored else None,
+                   batch_mean=float(np.mean(scored)) if scored else None,
+                   best_so_far=best['acc'] if best['arch'] else None, best_arch=best['arch'],
+                   incumbent=info['incumbent'],
                    select_seconds=t1 - t0 - t_fit, decode_seconds=t_dec)
         if random_baseline:  # the reference's --random-baseline: uniform points of the same box
             g = np.random.default_rng(seed * 1000 + r + 500)
@@ -488,9 +526,11 @@ def latent_bo(model, # graph VAE (decode)
             rec.update(random_archs=ra, random_accs=racc, random_batch_best=max(rs) if rs else None,
                        random_batch_mean=float(np.mean(rs)) if rs else None)
         out['rounds'].append(rec)
-        if verbose: print(f"seed {seed} round {r}: valid {rec['n_valid']}/{batch}, scored {rec['n_scored']}, "
-                          f"batch best {rec['batch_best']}, best so far {rec['best_so_far']} "
-                          f"(fit {t_fit:.1f} s, select {rec['select_seconds']:.1f} s, decode {t_dec:.1f} s)", flush=True)
+        if verbose: print(f"seed {seed} round {r}: valid {rec['n_valid']}/{batch}, "
+                          f"scored {rec['n_scored']}, batch best {rec['batch_best']}, "
+                          f"best so far {rec['best_so_far']} (fit {t_fit:.1f} s, "
+                          f"select {rec['select_seconds']:.1f} s, decode {t_dec:.1f} s)",
+                          flush=True)
     return out
 
 # %% ../nbs/09_bo.ipynb #e814a2ac
@@ -503,19 +543,24 @@ def pool_bo(Z_pool, # [N, d] latent means of the candidates
             gp_steps:int=60, # Adam steps per exact-GP fit (warm-started after round 0)
             verbose:bool=False
            )->dict:
-    "BO over a finite pool of encoded table architectures; returns queried indices and best-so-far per query."
+    "BO over a pool of encoded table architectures: the queried indices and best-so-far per query."
     Z = np.asarray(Z_pool, np.float64); acc = np.asarray(acc_pool, np.float64)
     rng = np.random.default_rng(seed)
     q = list(rng.choice(len(Z), n_init, replace=False)); post = None
     for r in range(rounds):
         ya, _, _ = standardise_acc(acc[q])
-        post = fit_exact_gp(Z[q], ya, steps=gp_steps if post is None else gp_steps // 2, seed=seed, init=post)
+        post = fit_exact_gp(Z[q], ya, steps=gp_steps if post is None else gp_steps // 2, seed=seed,
+                            init=post)
         free = np.setdiff1d(np.arange(len(Z)), q)
         idx, _ = select_batch(post, candidates=Z[free], q=batch, incumbent=float(ya.min()))
         q += free[idx].tolist()
-        if verbose: print(f"seed {seed} round {r}: best {acc[q].max():.4f} after {len(q)} queries", flush=True)
-    return dict(seed=seed, queries=[int(i) for i in q], best_so_far=np.maximum.accumulate(acc[q]).tolist())
+        if verbose:
+            print(f"seed {seed} round {r}: best {acc[q].max():.4f} after {len(q)} queries",
+                  flush=True)
+    return dict(seed=seed, queries=[int(i) for i in q],
+                best_so_far=np.maximum.accumulate(acc[q]).tolist())
 
+# %% ../nbs/09_bo.ipynb #e8f5ef3b
 def random_search(acc_pool, n_queries:int, seed:int=1)->dict:
     "Random search without replacement over the pool: best-so-far per query."
     acc = np.asarray(acc_pool, np.float64)
@@ -524,11 +569,13 @@ def random_search(acc_pool, n_queries:int, seed:int=1)->dict:
 
 # %% ../nbs/09_bo.ipynb #df5bc66a
 def _pool_latents(run_dir, model=None):
-    "Latent means of all table architectures, in post-burn-in order (from the latent dump, else by encoding)."
+    "Latent means of all table architectures, post-burn-in order (latent dump, else by encoding)."
     d = load_latent(latest_latent(run_dir)[0]); D = load_enas6()
     idx = np.concatenate([d['idx_train'], d['idx_test']])
     if len(idx) == len(D) and len(np.unique(idx)) == len(D):
-        Z = np.empty((len(D), d['Z_train'].shape[1])); Z[idx] = np.concatenate([d['Z_train'], d['Z_test']]); return Z, D.acc
+        Z = np.empty((len(D), d['Z_train'].shape[1]))
+        Z[idx] = np.concatenate([d['Z_train'], d['Z_test']])
+        return Z, D.acc
     if model is None: model = load_run(run_dir)[0]
     return encode_mu(model, D.types, D.adj).double().cpu().numpy(), D.acc
 
@@ -554,44 +601,54 @@ def bo_run(run_dir, # a training run directory
            gp_kw:dict|None=None, # passed to `fit_sgp`
            model=None, # a model instead of loading DIR's
            device=None, # device of the model (decoding)
-           random_baseline:bool=False, # latent search: also score uniform random points of the box each round
+           random_baseline:bool=False, # latent search: also score uniform box points
            figures:bool=True, # write the figures
            verbose:bool=False,
-           workers:int|str=1 # processes running seeds side by side, or 'auto' (each seed's numbers do not depend on it)
+           workers:int|str=1 # processes running seeds side by side, or 'auto' (same results)
           )->dict:
-    "BO for a training run: writes DIR/bo.json (latent search) or DIR/bo_pool.json (pool search) and figures."
-    run_dir = Path(run_dir); meta = run_meta(run_dir); workers = min(resolve_workers(workers, seeds), seeds)
+    "BO for a training run: writes DIR/bo.json (latent search) or DIR/bo_pool.json (pool), figures."
+    run_dir = Path(run_dir); meta = run_meta(run_dir)
+    workers = min(resolve_workers(workers, seeds), seeds)
     lat_path, epoch = latest_latent(run_dir)
-    prov = provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch, meta['scale'], device or 'cpu',
-                      latent_epoch=epoch)
+    prov = provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch,
+                      meta['scale'], device or 'cpu', latent_epoch=epoch)
     if pool:
         Z, acc = _pool_latents(run_dir, model)
-        runs = parallel_map(functools.partial(_pool_seed, Z=Z, acc=acc, rounds=rounds, batch=batch, n_init=n_init, verbose=verbose),
+        runs = parallel_map(functools.partial(_pool_seed, Z=Z, acc=acc, rounds=rounds, batch=batch,
+                                              n_init=n_init, verbose=verbose),
                             range(1, seeds + 1), workers)
         rand = [random_search(acc, n_init + rounds * batch, seed=s) for s in range(1, seeds + 1)]
-        res = dict(kind='pool', model=meta['model'], evaluator='table', evaluator_kind='exact', rounds=rounds, batch=batch,
-                   n_init=n_init, seeds=seeds, pool_size=len(Z), table_max=float(acc.max()), runs=runs, random=rand, provenance=prov)
+        res = dict(kind='pool', model=meta['model'], evaluator='table', evaluator_kind='exact',
+                   rounds=rounds, batch=batch, n_init=n_init, seeds=seeds, pool_size=len(Z),
+                   table_max=float(acc.max()), runs=runs, random=rand, provenance=prov)
         atomic_write_json(run_dir / 'bo_pool.json', res)
         if figures: plot_pool({meta['model'] or run_dir.name: res}, run_dir / 'bo_pool.png')
         return res
     d = load_latent(lat_path); ev = as_evaluator(evaluator); table = TableEvaluator()
-    if workers == 1 and model is None: model = load_run(run_dir, device or 'cpu')[0]  # else each worker loads it once
-    kw = dict(Z_train=d['Z_train'], acc_train=d['y_train'], evaluator=ev, rounds=rounds, batch=batch, attempts=decode_attempts,
-              choice=choice, unscored=unscored, n_grid=n_grid, maxiter=maxiter, Z_test=d['Z_test'], acc_test=d['y_test'],
-              gp_kw=gp_kw, table=table, random_baseline=random_baseline, verbose=verbose)
-    job = functools.partial(_latent_seed, run_dir=str(run_dir), device=device or 'cpu', model=model, kw=kw)
+    if workers == 1 and model is None:  # else each worker loads it once
+        model = load_run(run_dir, device or 'cpu')[0]
+    kw = dict(Z_train=d['Z_train'], acc_train=d['y_train'], evaluator=ev, rounds=rounds,
+              batch=batch, attempts=decode_attempts, choice=choice, unscored=unscored,
+              n_grid=n_grid, maxiter=maxiter, Z_test=d['Z_test'], acc_test=d['y_test'], gp_kw=gp_kw,
+              table=table, random_baseline=random_baseline, verbose=verbose)
+    job = functools.partial(_latent_seed, run_dir=str(run_dir), device=device or 'cpu', model=model,
+                            kw=kw)
     if workers > 1:
         try: pickle.dumps(job)
-        except Exception as e: raise ValueError(f"bo_run(workers={workers}): the evaluator or model cannot be sent to worker "
-                                                f"processes ({type(e).__name__}: {e}); use workers=1 or a module-level function")
+        except Exception as e:
+            raise ValueError(f"bo_run(workers={workers}): the evaluator or model cannot be sent to "
+                             f"worker processes ({type(e).__name__}: {e}); use workers=1 or a "
+                             "module-level function")
     runs = parallel_map(job, range(1, seeds + 1), workers)
-    res = dict(kind='latent', model=meta['model'], evaluator=ev.name, evaluator_kind=ev.kind, rounds=rounds, batch=batch,
-               seeds=seeds, decode_attempts=decode_attempts, choice=choice, unscored=unscored, runs=runs, provenance=prov)
+    res = dict(kind='latent', model=meta['model'], evaluator=ev.name, evaluator_kind=ev.kind,
+               rounds=rounds, batch=batch, seeds=seeds, decode_attempts=decode_attempts,
+               choice=choice, unscored=unscored, runs=runs, provenance=prov)
     if isinstance(ev, SurrogateEvaluator): res['surrogate_heldout'] = ev.heldout
     res['top5'] = top_architectures(res, 5)
     atomic_write_json(run_dir / 'bo.json', res)
     if figures:
-        plot_bo({meta['model'] or run_dir.name: res}, run_dir / 'bo.png'); plot_top(res, run_dir / 'bo_top5.png')
+        plot_bo({meta['model'] or run_dir.name: res}, run_dir / 'bo.png')
+        plot_top(res, run_dir / 'bo_top5.png')
     return res
 
 # %% ../nbs/09_bo.ipynb #ad8e7361
@@ -604,7 +661,8 @@ _RUN_MODELS = {}  # (run_dir, device) -> model, loaded once per process
 def _latent_seed(seed, run_dir, device, model, kw)->dict:
     "One seed of the latent search (a worker's task); the run's model is loaded once per process."
     if model is None:
-        if (run_dir, device) not in _RUN_MODELS: _RUN_MODELS[run_dir, device] = load_run(run_dir, device)[0]
+        if (run_dir, device) not in _RUN_MODELS:
+            _RUN_MODELS[run_dir, device] = load_run(run_dir, device)[0]
         model = _RUN_MODELS[run_dir, device]
     model.eval()
     return latent_bo(model, seed=seed, **kw)
@@ -624,47 +682,61 @@ def plot_bo(results:dict, path=None):
     for name, res in results.items():
         lab = f"{name} ({res['evaluator']})"
         for ax, key in zip(axs, ('best_so_far', 'batch_mean')):
-            rows = [[np.nan if r[key] is None else r[key] for r in run['rounds']] for run in res['runs']]
+            rows = [[np.nan if r[key] is None else r[key] for r in run['rounds']]
+                    for run in res['runs']]
             m, s = _curve(rows); x = np.arange(1, len(m) + 1)
             ax.plot(x, m, marker='o', label=lab); ax.fill_between(x, m - s, m + s, alpha=0.2)
             rk = 'random_batch_' + ('best' if key == 'best_so_far' else 'mean')
             if all(rk in r for run in res['runs'] for r in run['rounds']):
-                rows = [[np.nan if r[rk] is None else r[rk] for r in run['rounds']] for run in res['runs']]
-                if key == 'best_so_far': rows = [np.fmax.accumulate(np.array(rw, dtype=float)) for rw in rows]
+                rows = [[np.nan if r[rk] is None else r[rk] for r in run['rounds']]
+                        for run in res['runs']]
+                if key == 'best_so_far':
+                    rows = [np.fmax.accumulate(np.array(rw, dtype=float)) for rw in rows]
                 m, s = _curve(rows)
                 ax.plot(x, m, ls='--', marker='x', label=f"{name}: random points of the box")
     from matplotlib.ticker import MaxNLocator
-    scored = any(r['best_so_far'] is not None for res in results.values() for run in res['runs'] for r in run['rounds'])
+    scored = any(r['best_so_far'] is not None
+                 for res in results.values() for run in res['runs'] for r in run['rounds'])
     for ax, t in zip(axs, ('best accuracy so far', 'mean accuracy of the batch')):
-        ax.set_xlabel('BO round'); ax.set_title(t, fontsize=9); ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if not scored: ax.text(0.5, 0.5, 'no decoded architecture could be scored\nby the evaluator (e.g. none is in the table)',
-                               ha='center', va='center', transform=ax.transAxes, fontsize=8, color='grey')
+        ax.set_xlabel('BO round'); ax.set_title(t, fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if not scored:
+            ax.text(0.5, 0.5, 'no decoded architecture could be scored\nby the evaluator '
+                    '(e.g. none is in the table)', ha='center', va='center', transform=ax.transAxes,
+                    fontsize=8, color='grey')
     axs[0].legend(fontsize=7); plt.tight_layout()
     if path: fig.savefig(path, dpi=120)
     return fig
 
+# %% ../nbs/09_bo.ipynb #df9558b7
 def plot_pool(results:dict, path=None):
-    "Pool BO: best table accuracy found vs number of queries, mean ± std over seeds, per model and random search."
+    "Pool BO: best table accuracy vs queries, mean ± std over seeds, per model and random search."
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5.5, 3.4)); rand = None
     for name, res in results.items():
         m, s = _curve([r['best_so_far'] for r in res['runs']]); x = np.arange(1, len(m) + 1)
-        ax.plot(x, m, label=f"BO in {name}'s latent space"); ax.fill_between(x, m - s, m + s, alpha=0.2)
+        ax.plot(x, m, label=f"BO in {name}'s latent space")
+        ax.fill_between(x, m - s, m + s, alpha=0.2)
         rand = res['random']
     if rand:
         m, s = _curve([r['best_so_far'] for r in rand]); x = np.arange(1, len(m) + 1)
-        ax.plot(x, m, 'k--', label='random search'); ax.fill_between(x, m - s, m + s, color='k', alpha=0.1)
-        ax.axhline(next(iter(results.values()))['table_max'], color='grey', lw=0.8, ls=':', label='best in table')
-    ax.set_xlabel('queries'); ax.set_ylabel('best weight-sharing accuracy found'); ax.legend(fontsize=7)
+        ax.plot(x, m, 'k--', label='random search')
+        ax.fill_between(x, m - s, m + s, color='k', alpha=0.1)
+        ax.axhline(next(iter(results.values()))['table_max'], color='grey', lw=0.8, ls=':',
+                   label='best in table')
+    ax.set_xlabel('queries'); ax.set_ylabel('best weight-sharing accuracy found')
+    ax.legend(fontsize=7)
     plt.tight_layout()
     if path: fig.savefig(path, dpi=120)
     return fig
 
+# %% ../nbs/09_bo.ipynb #e02d98ed
 def plot_top(res:dict, path=None, k:int=5):
-    "The k best architectures found, drawn as DAGs with their score, evaluator and table membership."
+    "The k best architectures found as DAGs, with their score, evaluator and table membership."
     import matplotlib.pyplot as plt
     top = top_architectures(res, k)
-    fig, axs = plt.subplots(1, max(1, len(top)), figsize=(2.2 * max(1, len(top)), 4.4), squeeze=False)
+    fig, axs = plt.subplots(1, max(1, len(top)), figsize=(2.2 * max(1, len(top)), 4.4),
+                            squeeze=False)
     for ax, (a, acc, t) in zip(axs[0], top):
         draw_arch(a, ax, f"{acc:.4f} ({res['evaluator']})\n{'in table' if t else 'not in table'}")
     if not top: axs[0, 0].axis('off'); axs[0, 0].set_title('no architecture scored', fontsize=8)
@@ -676,7 +748,8 @@ def plot_top(res:dict, path=None, k:int=5):
 from .cli import Param, cli_command, pos_int, print_json, workers_arg
 
 def bo_command(run_dir:str, # training run directory
-               evaluator:Param(choices=['table', 'surrogate'])='table', # how proposed architectures are scored
+               # how proposed architectures are scored
+               evaluator:Param(choices=['table', 'surrogate'])='table',
                pool:bool=False, # pool search over the 19,020 table architectures (exact) instead
                rounds:pos_int=10, # BO rounds
                batch:pos_int=50, # points proposed per round
@@ -688,18 +761,20 @@ def bo_command(run_dir:str, # training run directory
                gp_epochs:pos_int=4, # SGP epochs per round
                inducing:pos_int=500, # inducing points of the SGP
                device:str|None=None, # device of the model (cpu/cuda)
-               random_baseline:bool=False, # also decode and score uniform random latent points each round
+               # also decode and score uniform random latent points each round
+               random_baseline:bool=False,
                workers:workers_arg=1, # processes running seeds side by side, or 'auto'
                json:bool=False # print a JSON summary
               )->dict:
-    "Batch Bayesian optimisation in a trained latent space (paper §4.3), written to `run_dir/bo.json` or `bo_pool.json`."
-    res = bo_run(run_dir, evaluator, pool, rounds, batch, seeds, attempts, 'first' if first_valid else 'most_common',
-                 n_grid=grid, maxiter=maxiter, gp_kw=dict(epochs=gp_epochs, n_inducing=inducing), device=device,
+    "Batch Bayesian optimisation in a trained latent space (§4.3): bo.json or bo_pool.json."
+    res = bo_run(run_dir, evaluator, pool, rounds, batch, seeds, attempts,
+                 'first' if first_valid else 'most_common', n_grid=grid, maxiter=maxiter,
+                 gp_kw=dict(epochs=gp_epochs, n_inducing=inducing), device=device,
                  random_baseline=random_baseline, verbose=not json, workers=workers)
     if pool: summ = dict(kind='pool', best=[r['best_so_far'][-1] for r in res['runs']],
                          random=[r['best_so_far'][-1] for r in res['random']])
-    else: summ = dict(kind='latent', evaluator=res['evaluator'], best=[r['rounds'][-1]['best_so_far'] for r in res['runs']],
-                      top5=res['top5'])
+    else: summ = dict(kind='latent', evaluator=res['evaluator'],
+                      best=[r['rounds'][-1]['best_so_far'] for r in res['runs']], top5=res['top5'])
     if json: print_json(summ)
     else: print(f"done -> {Path(run_dir) / ('bo_pool.json' if pool else 'bo.json')}: {summ}")
     return res

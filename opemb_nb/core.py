@@ -11,9 +11,9 @@ import torch
 
 # %% auto #0
 __all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
-           'atomic_savez', 'git_commit', 'device_name', 'default_device', 'model_device', 'eval_mode', 'provenance',
+           'atomic_savez', 'git_commit', 'default_device', 'device_name', 'model_device', 'eval_mode', 'provenance',
            'results_root', 'find_artifact', 'recorded_benchmarks', 'register_model', 'model_names', 'make_model',
-           'flush_denormals', 'resolve_workers', 'worker_init', 'parallel_map', 'default_workers']
+           'flush_denormals', 'default_workers', 'resolve_workers', 'worker_init', 'parallel_map']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -44,8 +44,10 @@ def atomic_write_json(path, # target .json file
                       obj # JSON-serialisable object (numpy and torch scalars/arrays allowed)
                      )->Path:
     "Write `obj` as indented JSON, atomically."
-    return atomic_write_bytes(path, (json.dumps(obj, indent=1, default=_jsonable, allow_nan=True) + '\n').encode())
+    return atomic_write_bytes(
+        path, (json.dumps(obj, indent=1, default=_jsonable, allow_nan=True) + '\n').encode())
 
+# %% ../nbs/18_core.ipynb #7e6bc6eb
 def atomic_torch_save(path, # target file
                       obj # anything `torch.save` takes
                      )->Path:
@@ -53,6 +55,7 @@ def atomic_torch_save(path, # target file
     buf = io.BytesIO(); torch.save(obj, buf)
     return atomic_write_bytes(path, buf.getvalue())
 
+# %% ../nbs/18_core.ipynb #9fdd8efd
 def atomic_savez(path, # target .npz file
                  **arrays # named numpy arrays
                 )->Path:
@@ -66,11 +69,18 @@ def git_commit(short:bool=False # abbreviated hash
     "The current git commit of the working tree (with `+dirty` if it has changes), or 'unknown'."
     try:
         root = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
-        h = subprocess.run(['git', 'rev-parse', *(['--short'] if short else []), 'HEAD'], cwd=root, capture_output=True, text=True, timeout=10)
+        h = subprocess.run(['git', 'rev-parse', *(['--short'] if short else []), 'HEAD'], cwd=root,
+                           capture_output=True, text=True, timeout=10)
         if h.returncode: return 'unknown'
-        d = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=root, capture_output=True, text=True, timeout=10)
+        d = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=root,
+                           capture_output=True, text=True, timeout=10)
         return h.stdout.strip() + ('+dirty' if d.stdout.strip() else '')
     except Exception: return 'unknown'
+
+# %% ../nbs/18_core.ipynb #d3fafb46
+def default_device()->str:
+    "'cuda' when a GPU is available, else 'cpu'."
+    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 # %% ../nbs/18_core.ipynb #ecbe361f
 def device_name(device=None # torch device, or None for the default device
@@ -80,10 +90,6 @@ def device_name(device=None # torch device, or None for the default device
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
-def default_device()->str:
-    "'cuda' when a GPU is available, else 'cpu'."
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
-
 # %% ../nbs/18_core.ipynb #5fa12b00
 def model_device(model # a torch module
                 )->torch.device:
@@ -91,6 +97,7 @@ def model_device(model # a torch module
     for t in list(model.parameters()) + list(model.buffers()): return t.device
     return torch.device('cpu')
 
+# %% ../nbs/18_core.ipynb #8b2f4cc5
 @contextlib.contextmanager
 def eval_mode(model # a torch module
              ):
@@ -117,8 +124,7 @@ def provenance(model:str|None=None, # model name
 PAPER_NAMES = {'dvae': 'D-VAE', 'gcn': 'GCN', 'svae': 'S-VAE', 'graphrnn': 'GraphRNN',
                'dvae-emb': 'DVAE-EMB', 'gcn-emb': 'GCN-EMB'}  # our model names -> the paper's
 
-RESULT_SCALES = ('paper', 'cpu', 'quick')  # the scales whose results the book shows, the first found first
-
+# %% ../nbs/18_core.ipynb #9d9e9c3c
 def results_root(start=None # where to start looking (default: the working directory)
                 )->Path:
     "The repository's `results/` folder (found upwards from `start`, by `settings.ini`)."
@@ -126,6 +132,9 @@ def results_root(start=None # where to start looking (default: the working direc
     for q in [p, *p.parents]:
         if (q / 'settings.ini').exists(): return q / 'results'
     return p / 'results'
+
+# %% ../nbs/18_core.ipynb #ffe2a0ba
+RESULT_SCALES = ('paper', 'cpu', 'quick')  # the scales the book shows results of, in order
 
 def find_artifact(model:str, # model name, e.g. 'dvae-emb'
                   fname:str='metrics.json', # artifact file inside the run directory
@@ -138,12 +147,13 @@ def find_artifact(model:str, # model name, e.g. 'dvae-emb'
     return None, None
 
 # %% ../nbs/18_core.ipynb #d20bfd41
-def recorded_benchmarks(script:str, # benchmark name, e.g. 'train_speed' (reads benchmarks/results/train_speed-*.md)
-                        root=None, # the results folder (default: `results_root()`); benchmarks/ lies beside it
+def recorded_benchmarks(script:str, # benchmark name, e.g. 'train_speed' (reads train_speed-*.md)
+                        root=None, # results folder, beside benchmarks/ (default: `results_root()`)
                         level:int=3 # heading level of the files' top headings
                        )->str:
-    "The recorded outputs of a benchmark script as one markdown text (or a line saying there are none)."
-    fs = sorted((Path(root or results_root()).parent / 'benchmarks' / 'results').glob(f'{script}-*.md'))
+    "The recorded outputs of a benchmark script as one markdown text (or a line if there are none)."
+    fs = sorted((Path(root or results_root()).parent / 'benchmarks' / 'results')
+                .glob(f'{script}-*.md'))
     if not fs: return f"No recorded runs (run `benchmarks/{script}.py`)."
     def demote(text):
         out, fenced = [], False
@@ -155,7 +165,6 @@ def recorded_benchmarks(script:str, # benchmark name, e.g. 'train_speed' (reads 
 
 # %% ../nbs/18_core.ipynb #445bceaf
 MODEL_REGISTRY = {}
-_MODEL_MODULES = ('opemb_nb.models', 'opemb_nb.seqvae')  # imported on first use, so that they register
 
 def register_model(name:str # the model's name, e.g. 'dvae-emb'
                   ):
@@ -164,6 +173,9 @@ def register_model(name:str # the model's name, e.g. 'dvae-emb'
         MODEL_REGISTRY[name] = f
         return f
     return _reg
+
+# %% ../nbs/18_core.ipynb #85a7c2a5
+_MODEL_MODULES = ('opemb_nb.models', 'opemb_nb.seqvae')  # imported on first use, so they register
 
 def _load_models():
     import importlib
@@ -176,54 +188,64 @@ def model_names()->list[str]:
     "Names of the registered models."
     _load_models(); return list(MODEL_REGISTRY)
 
+# %% ../nbs/18_core.ipynb #9f451fb6
 def make_model(name:str, # a registered model name (see `model_names()`)
                **kwargs # overrides of the paper's defaults, e.g. hs=64
               ):
     "Build a registered model by name."
     _load_models()
-    if name not in MODEL_REGISTRY: raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_REGISTRY)}")
+    if name not in MODEL_REGISTRY:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_REGISTRY)}")
     return MODEL_REGISTRY[name](**kwargs)
 
 # %% ../nbs/18_core.ipynb #7d347dfe
-def flush_denormals(device=None # where the process computes; only a CPU is affected (None = the CPU)
+def flush_denormals(device=None # where the process computes; only a CPU is affected (None: the CPU)
                    )->bool: # whether denormals are now flushed to zero
-    "On a CPU, flush denormal floats to zero for the rest of the process (a converging model gets several times faster)."
+    "On a CPU, flush denormal floats to zero for this process (a converging model runs faster)."
     if torch.device(device or 'cpu').type != 'cpu': return False
     return torch.set_flush_denormal(True)
 
 # %% ../nbs/18_core.ipynb #8fc644c2
-def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
-                    n:int # independent tasks
-                   )->int:
-    "The number of processes for `n` tasks: `workers` itself, or with 'auto' one per task up to the usable cores."
-    if workers is None: return 1
-    if workers == 'auto': return default_workers(n)
-    try: w = None if isinstance(workers, bool) else operator.index(workers)  # ints, numpy ints; not '2', 2.0 or True
-    except TypeError: w = None
-    if w is None or w < 1: raise ValueError(f"workers must be an integer >= 1 or 'auto', got {workers!r}")
-    return w
-
-def worker_init():
-    "Set up a worker process for CPU work: one torch thread, and denormal numbers flushed to zero."
-    torch.set_num_threads(1)
-    flush_denormals()
-
-def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial` of one)
-                 items, # its arguments
-                 workers:int|str|None=1 # processes, or 'auto' (one per item up to the cores); 1 = a loop in this process
-                )->list:
-    "`[fn(x) for x in items]`, in up to `workers` spawned processes (`worker_init`: one torch thread each); results in order."
-    items = list(items)
-    w = min(resolve_workers(workers, len(items)), len(items))
-    if w <= 1: return [fn(x) for x in items]
-    import concurrent.futures as cf, multiprocessing as mp
-    from opemb_nb import core  # the package's function, importable by name in a spawned worker (also from a notebook)
-    with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'), initializer=core.worker_init) as ex:
-        return list(ex.map(fn, items))
-
 def default_workers(n:int # independent tasks
                    )->int: # at least 1
     "Processes for `n` independent single-threaded tasks on this machine: min(n, usable cores)."
     try: cores = len(os.sched_getaffinity(0))
     except AttributeError: cores = os.cpu_count() or 1
     return max(1, min(n, cores))
+
+# %% ../nbs/18_core.ipynb #5207ef6a
+def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
+                    n:int # independent tasks
+                   )->int:
+    "Processes for `n` tasks: `workers` itself, or with 'auto' one per task up to the usable cores."
+    if workers is None: return 1
+    if workers == 'auto': return default_workers(n)
+    # ints and numpy ints; not '2', 2.0 or True
+    try: w = None if isinstance(workers, bool) else operator.index(workers)
+    except TypeError: w = None
+    if w is None or w < 1:
+        raise ValueError(f"workers must be an integer >= 1 or 'auto', got {workers!r}")
+    return w
+
+# %% ../nbs/18_core.ipynb #badd9d9f
+def worker_init():
+    "Set up a worker process for CPU work: one torch thread, and denormal numbers flushed to zero."
+    torch.set_num_threads(1)
+    flush_denormals()
+
+# %% ../nbs/18_core.ipynb #e68a30eb
+def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial`)
+                 items, # its arguments
+                 # processes, or 'auto' (one per item up to the cores); 1 = a loop in this process
+                 workers:int|str|None=1
+                )->list:
+    "`[fn(x) for x in items]` in up to `workers` spawned processes (`worker_init`), in order."
+    items = list(items)
+    w = min(resolve_workers(workers, len(items)), len(items))
+    if w <= 1: return [fn(x) for x in items]
+    import concurrent.futures as cf, multiprocessing as mp
+    # the package's function, importable by name in a spawned worker (also from a notebook)
+    from opemb_nb import core
+    with cf.ProcessPoolExecutor(w, mp_context=mp.get_context('spawn'),
+                                initializer=core.worker_init) as ex:
+        return list(ex.map(fn, items))

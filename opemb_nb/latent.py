@@ -8,7 +8,8 @@ import json, re, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .core import atomic_savez, atomic_write_json, atomic_write_bytes, provenance, find_artifact, PAPER_NAMES
+from .core import (atomic_savez, atomic_write_json, atomic_write_bytes, provenance,
+                           find_artifact, PAPER_NAMES)
 from .data import TYPE_NAMES
 from .embedding import type_distances
 from .runs import latent_files, load_latent, run_meta
@@ -30,9 +31,9 @@ def tsne_2d(Z:np.ndarray, # [N, d] points
     from openTSNE import TSNE
     Z = np.asarray(Z, dtype=np.float64)
     perp = min(perplexity, max((len(Z) - 1) / 3 - 1e-6, 1.))
-    t = TSNE(n_components=2, perplexity=perp, learning_rate=200., early_exaggeration=12., early_exaggeration_iter=250,
-             n_iter=max(n_iter - 250, 0), initialization='random', theta=0.5, negative_gradient_method=method,
-             random_state=seed, n_jobs=n_jobs)
+    t = TSNE(n_components=2, perplexity=perp, learning_rate=200., early_exaggeration=12.,
+             early_exaggeration_iter=250, n_iter=max(n_iter - 250, 0), initialization='random',
+             theta=0.5, negative_gradient_method=method, random_state=seed, n_jobs=n_jobs)
     return np.asarray(t.fit(Z))
 
 # %% ../nbs/10_latent.ipynb #c158b6e3
@@ -44,11 +45,12 @@ def subsample(n:int, # number of points
     if max_points is None or max_points >= n: return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
 
+# %% ../nbs/10_latent.ipynb #93203c2a
 def latent_tsne(lat:dict, # arrays of a latent dump (`load_latent`)
                 max_points:int|None=None, # at most this many train (and test) points
                 seed:int=0 # seed of the subset and of t-SNE
                )->dict:
-    "Separate t-SNE maps of the train and the test means of one latent dump, as the reference makes them."
+    "Separate t-SNE maps of the train and the test means of one latent dump, as the reference does."
     out = {}
     for s in ('train', 'test'):
         sel = subsample(len(lat[f'Z_{s}']), max_points, seed)
@@ -58,14 +60,15 @@ def latent_tsne(lat:dict, # arrays of a latent dump (`load_latent`)
 
 # %% ../nbs/10_latent.ipynb #5f5c3358
 def knn_indices(Q:np.ndarray, # [M, d] query points
-                X:np.ndarray|None=None, # [N, d] reference points (None: the queries themselves, self excluded)
+                X:np.ndarray|None=None, # [N, d] reference points (None: the queries, self excluded)
                 k:int=10, # neighbours
                 chunk:int=2048 # queries per distance block
                )->np.ndarray: # [M, k] positions in X, nearest first
     "Indices of the k nearest neighbours (Euclidean), computed in blocks with torch."
     Qt = torch.as_tensor(np.asarray(Q), dtype=torch.float32)
     Xt = Qt if X is None else torch.as_tensor(np.asarray(X), dtype=torch.float32)
-    if k >= len(Xt) + (X is not None): raise ValueError(f"k={k} needs more than {len(Xt)} reference points")
+    if k >= len(Xt) + (X is not None):
+        raise ValueError(f"k={k} needs more than {len(Xt)} reference points")
     out = []
     for s in range(0, len(Qt), chunk):
         d = torch.cdist(Qt[s:s + chunk], Xt)
@@ -87,15 +90,16 @@ def knn_smoothness(Z:np.ndarray, # [N, d] latent points
     d = stat(y)
     rng = np.random.default_rng(seed)
     sh = np.array([stat(y[rng.permutation(len(y))]) for _ in range(n_shuffles)])
-    return dict(k=k, n=len(y), knn_abs_diff=d, shuffled_abs_diff=float(sh.mean()), shuffled_std=float(sh.std()),
-                ratio=d / float(sh.mean()), z=float((sh.mean() - d) / max(sh.std(), 1e-300)))
+    return dict(k=k, n=len(y), knn_abs_diff=d, shuffled_abs_diff=float(sh.mean()),
+                shuffled_std=float(sh.std()), ratio=d / float(sh.mean()),
+                z=float((sh.mean() - d) / max(sh.std(), 1e-300)))
 
 # %% ../nbs/10_latent.ipynb #be37c0a3
 def knn_regression(Z_train:np.ndarray, y_train:np.ndarray, # training points and accuracies
                    Z_test:np.ndarray, y_test:np.ndarray, # test points and accuracies
                    k:int=10 # neighbours
                   )->dict:
-    "Predict each test accuracy as the mean of its k nearest training neighbours: Pearson r and RMSE."
+    "Predict each test accuracy by the mean of its k nearest training neighbours: Pearson r, RMSE."
     nn = knn_indices(Z_test, Z_train, k=k)
     pred = np.asarray(y_train, dtype=np.float64)[nn].mean(1)
     y = np.asarray(y_test, dtype=np.float64)
@@ -105,13 +109,14 @@ def knn_regression(Z_train:np.ndarray, y_train:np.ndarray, # training points and
 # %% ../nbs/10_latent.ipynb #89a14268
 def latent_smoothness(lat:dict, # arrays of a latent dump
                       k:int=10, # neighbours
-                      max_points:int|None=None, # subsample the training points for the smoothness statistic
+                      max_points:int|None=None, # subsample the training points for the smoothness
                       seed:int=0 # seed of the subset and the shuffles
                      )->dict:
     "Smoothness (train) and kNN predictability (test from train) of one latent dump."
     sel = subsample(len(lat['Z_train']), max_points, seed)
     s = knn_smoothness(lat['Z_train'][sel], lat['y_train'][sel], k, seed=seed)
-    return dict(s, **knn_regression(lat['Z_train'], lat['y_train'], lat['Z_test'], lat['y_test'], k))
+    return dict(s, **knn_regression(lat['Z_train'], lat['y_train'], lat['Z_test'], lat['y_test'],
+                                    k))
 
 # %% ../nbs/10_latent.ipynb #3dbcbd22
 def plot_latent_grid(maps:dict, # {row label: {epoch: t-SNE result of `latent_tsne`}}
@@ -124,14 +129,16 @@ def plot_latent_grid(maps:dict, # {row label: {epoch: t-SNE result of `latent_ts
     rows = list(maps); ncol = max(len(v) for v in maps.values())
     ys = np.concatenate([m[f'y_{split}'] for v in maps.values() for m in v.values()])
     vmin, vmax = np.percentile(ys, [1, 99])
-    fig, axs = plt.subplots(len(rows), ncol, figsize=(size * ncol + 0.8, size * len(rows)), squeeze=False)
+    fig, axs = plt.subplots(len(rows), ncol, figsize=(size * ncol + 0.8, size * len(rows)),
+                            squeeze=False)
     for i, r in enumerate(rows):
         for j in range(ncol):
             ax = axs[i, j]; ax.set_xticks([]); ax.set_yticks([])
             if j >= len(maps[r]): ax.axis('off'); continue
             e, m = list(maps[r].items())[j]
             o = np.argsort(m[f'y_{split}'])  # high accuracy drawn last (on top)
-            sc = ax.scatter(*m[split][o].T, c=m[f'y_{split}'][o], s=1.5, cmap='viridis', vmin=vmin, vmax=vmax, linewidths=0)
+            sc = ax.scatter(*m[split][o].T, c=m[f'y_{split}'][o], s=1.5, cmap='viridis', vmin=vmin,
+                            vmax=vmax, linewidths=0)
             ax.set_title(f"{r}, epoch {e}", fontsize=9)
     fig.colorbar(sc, ax=axs, shrink=0.8, label='weight-sharing accuracy')
     if title: fig.suptitle(title)
@@ -152,7 +159,9 @@ def tsne_run(run_dir, # a training run directory with `latent_epoch{E}.npz` file
     if not fs: raise FileNotFoundError(f"{run_dir}: no latent_epoch*.npz files")
     if epochs:
         missing = [e for e in epochs if e not in fs]
-        if missing: raise ValueError(f"{run_dir}: no latent dump for epoch(s) {missing}; available: {list(fs)}")
+        if missing:
+            raise ValueError(f"{run_dir}: no latent dump for epoch(s) {missing}; "
+                             f"available: {list(fs)}")
         fs = {e: fs[e] for e in epochs}
     meta = run_meta(run_dir)
     name = meta['model'] or Path(run_dir).name
@@ -167,16 +176,18 @@ def tsne_run(run_dir, # a training run directory with `latent_epoch{E}.npz` file
     if write:
         out = Path(out_dir or run_dir)
         atomic_savez(out / 'tsne.npz', **arrays)
-        meta = dict(smoothness={str(e): v for e, v in smooth.items()}, max_points=max_points, seed=seed, k=k,
-                    seconds=round(time.perf_counter() - t0, 1),
+        meta = dict(smoothness={str(e): v for e, v in smooth.items()}, max_points=max_points,
+                    seed=seed, k=k, seconds=round(time.perf_counter() - t0, 1),
                     provenance=provenance(name, meta['epochs'], scale or meta['scale'], 'cpu',
-                                          run_dir=str(run_dir), tsne='openTSNE perplexity 30, 1000 iterations, random init'))
+                                          run_dir=str(run_dir), tsne='openTSNE perplexity 30, '
+                                          '1000 iterations, random init'))
         atomic_write_json(out / 'tsne.json', meta)
         import io, matplotlib
         if not _in_notebook(): matplotlib.use('Agg')  # no display needed from the command line
         import matplotlib.pyplot as plt
         fig = plot_latent_grid({name: maps}, 'train', title=f"{name}: t-SNE of the training means")
-        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=110, bbox_inches='tight'); plt.close(fig)
+        buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=110, bbox_inches='tight')
+        plt.close(fig)
         atomic_write_bytes(out / 'tsne.png', buf.getvalue())
         res['meta'] = meta
     return res
@@ -190,7 +201,7 @@ from .cli import Param, cli_command, print_json
 
 def tsne_command(run_dir:str, # training run directory with latent_epoch*.npz files
                  epochs:Param(type=int, nargs='*')=None, # which latent dumps (default: all)
-                 # at most N random train (and test) points; all 17,118 take minutes per epoch on 2 CPU cores
+                 # at most N random train (and test) points (all 17,118: minutes per epoch on a CPU)
                  max_points:int|None=None,
                  seed:int=0, # seed of the subset, t-SNE and the shuffles
                  k:int=10, # neighbours of the smoothness measures
@@ -198,22 +209,23 @@ def tsne_command(run_dir:str, # training run directory with latent_epoch*.npz fi
                  scale:str|None=None, # provenance label, e.g. 'quick' or 'paper'
                  json:bool=False # print the smoothness numbers as JSON
                 )->dict:
-    "t-SNE maps and smoothness of a run's latent dumps, written to tsne.npz, tsne.json and tsne.png."
+    "t-SNE maps and smoothness of a run's latent dumps, written to tsne.npz, tsne.json, tsne.png."
     r = tsne_run(run_dir, epochs, max_points, seed, k, out, scale)
     if json: print_json(r['meta'])
     else:
         for e, s in r['smoothness'].items():
-            print(f"epoch {e}: kNN |dacc| {s['knn_abs_diff']:.5f} vs shuffled {s['shuffled_abs_diff']:.5f} "
-                  f"(ratio {s['ratio']:.3f}); kNN r {s['knn_r']:.3f}")
+            print(f"epoch {e}: kNN |dacc| {s['knn_abs_diff']:.5f} vs shuffled "
+                  f"{s['shuffled_abs_diff']:.5f} (ratio {s['ratio']:.3f}); kNN r {s['knn_r']:.3f}")
         print(f"wrote {Path(out or run_dir) / 'tsne.png'}")
     return r
 
 tsne_cli = cli_command(tsne_command, 'opemb tsne')
 
 # %% ../nbs/10_latent.ipynb #7b29cc97
-SIMILAR_PAIRS = ((2, 3), (4, 5), (6, 7))  # vertex types: conv3x3/sep3x3, conv5x5/sep5x5, avg-pool/max-pool
+SIMILAR_PAIRS = ((2, 3), (4, 5), (6, 7))  # types conv3x3/sep3x3, conv5x5/sep5x5, avg-/max-pool
 OP_TYPES = tuple(range(2, 8))             # the six operations (0 = input and 1 = output excluded)
 
+# %% ../nbs/10_latent.ipynb #c9da8c92
 def pairings(items:tuple)->list[tuple]:
     "All ways to split an even number of items into unordered pairs."
     items = tuple(items)
@@ -235,28 +247,32 @@ def similar_ops_test(E:np.ndarray, # [8, d] embedding table
     nearest = {TYPE_NAMES[a]: TYPE_NAMES[min(others(a), key=lambda o: D[a, o])] for a in ops}
     partner = {a: b for p in pairs for a, b in (p, p[::-1])}
     return dict(observed=obs, null_mean=float(null.mean()), null_min=float(null.min()),
-                rank=int((null < obs - 1e-12).sum()) + 1, n_pairings=len(null), p=float((null <= obs + 1e-12).mean()),
-                pair_distances={f"{TYPE_NAMES[a]}/{TYPE_NAMES[b]}": float(D[a, b]) for a, b in pairs},
-                partner_is_nearest=int(sum(nearest[TYPE_NAMES[a]] == TYPE_NAMES[partner[a]] for a in ops)),
+                rank=int((null < obs - 1e-12).sum()) + 1, n_pairings=len(null),
+                p=float((null <= obs + 1e-12).mean()),
+                pair_distances={f"{TYPE_NAMES[a]}/{TYPE_NAMES[b]}": float(D[a, b])
+                                for a, b in pairs},
+                partner_is_nearest=int(sum(nearest[TYPE_NAMES[a]] == TYPE_NAMES[partner[a]]
+                                           for a in ops)),
                 nearest=nearest)
 
 # %% ../nbs/10_latent.ipynb #daca7b65
 def embedding_tables(run_dir # a training run directory of an EMB model
                     )->dict[str, np.ndarray]: # label -> [8, 3] table
-    "The operation-embedding tables of a run: one per iteration (`embedding_iter{t}.npy`), else the final model's."
+    "A run's operation-embedding tables: per iteration (`embedding_iter{t}.npy`), else the model's."
     run_dir = Path(run_dir)
     fs = sorted(((int(m.group(1)), p) for p in run_dir.glob('embedding_iter*.npy')
                  if (m := re.search(r'embedding_iter(\d+)\.npy$', p.name))), key=lambda x: x[0])
     if fs: return {f"iteration {t}": np.load(p) for t, p in fs}
     from opemb_nb.runs import load_run
     model = load_run(run_dir)[0]
-    if getattr(model, 'op_embedding', None) is None: raise ValueError(f"{run_dir}: the model has no operation embedding")
+    if getattr(model, 'op_embedding', None) is None:
+        raise ValueError(f"{run_dir}: the model has no operation embedding")
     return {'final': model.op_embedding.weight.detach().cpu().numpy()}
 
 # %% ../nbs/10_latent.ipynb #5e615672
 def plot_embedding(E:np.ndarray, # [8, d] embedding table
                    ax=None, title:str|None=None):
-    "The operation embedding projected on its first two principal axes, similar pairs joined by lines."
+    "The operation embedding on its first two principal axes, the similar pairs joined by lines."
     import matplotlib.pyplot as plt
     from opemb_nb.data import OP_COLORS
     E = np.asarray(E, dtype=np.float64); C = E - E.mean(0)
@@ -270,19 +286,20 @@ def plot_embedding(E:np.ndarray, # [8, d] embedding table
     if title: ax.set_title(title, fontsize=9)
     return ax
 
+# %% ../nbs/10_latent.ipynb #cd0b69b7
 def plot_distances(E:np.ndarray, ax=None, title:str|None=None):
     "Heat map of the pairwise distances between the rows of an embedding table."
     import matplotlib.pyplot as plt, seaborn as sns
     if ax is None: _, ax = plt.subplots(figsize=(4.2, 3.5))
-    sns.heatmap(type_distances(E).numpy(), annot=True, fmt='.1f', xticklabels=TYPE_NAMES, yticklabels=TYPE_NAMES,
-                cmap='mako_r', ax=ax, cbar=False, annot_kws={'fontsize': 7})
+    sns.heatmap(type_distances(E).numpy(), annot=True, fmt='.1f', xticklabels=TYPE_NAMES,
+                yticklabels=TYPE_NAMES, cmap='mako_r', ax=ax, cbar=False, annot_kws={'fontsize': 7})
     ax.tick_params(labelsize=7)
     if title: ax.set_title(title, fontsize=9)
     return ax
 
 # %% ../nbs/10_latent.ipynb #e79f1732
 def load_tsne(run_dir)->tuple[dict, dict]:
-    "The t-SNE maps and smoothness written by `opemb tsne` into a run folder: ({epoch: map}, {epoch: smoothness})."
+    "The t-SNE maps and smoothness that `opemb tsne` wrote: ({epoch: map}, {epoch: smoothness})."
     run_dir = Path(run_dir)
     meta = json.loads((run_dir / 'tsne.json').read_text())
     maps = {}
