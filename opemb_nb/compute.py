@@ -12,26 +12,31 @@ from .core import model_device
 __all__ = ['COMPILE_BACKENDS', 'CompiledLoss']
 
 # %% ../nbs/14_compute.ipynb #82cd92d6
-COMPILE_BACKENDS = ('inductor', 'cudagraphs', 'aot_eager', 'eager')  # torch.compile backends `train` accepts
+COMPILE_BACKENDS = ('inductor', 'cudagraphs', 'aot_eager', 'eager')  # the backends `train` takes
 
 class CompiledLoss:
-    "`model.loss` through `torch.compile`, with CUDA graphs on a GPU; falls back to the eager loss if compiling fails."
+    "`model.loss` through `torch.compile` (CUDA graphs on a GPU); eager if compiling fails."
     def __init__(self, model, # a graph VAE
                  backend:str='inductor', # torch.compile backend (`COMPILE_BACKENDS`)
-                 mode:str|None=None # torch.compile mode; None = 'reduce-overhead' for inductor on a GPU
+                 mode:str|None=None # torch.compile mode; None = 'reduce-overhead' for inductor, GPU
                 ):
-        if backend not in COMPILE_BACKENDS: raise ValueError(f"compile backend must be one of {', '.join(COMPILE_BACKENDS)}, got {backend!r}")
+        if backend not in COMPILE_BACKENDS:
+            raise ValueError(f"compile backend must be one of {', '.join(COMPILE_BACKENDS)}, "
+                             f"got {backend!r}")
         cuda = model_device(model).type == 'cuda'
         self.model, self.backend, self.error, self.ok = model, backend, None, False
-        self.mode = mode if mode is not None else ('reduce-overhead' if backend == 'inductor' and cuda else None)
+        if mode is None: mode = 'reduce-overhead' if backend == 'inductor' and cuda else None
+        self.mode = mode
         self.fn = torch.compile(model.loss, backend=backend, mode=self.mode, dynamic=False)
     def __call__(self, types, adj, beta=0.005):
         return (self.fn if self.error is None else self.model.loss)(types, adj, beta)
     def fail(self, e:Exception):
         "Give up compiling: keep the reason, warn, and use the eager loss from now on."
         self.error = f"{type(e).__name__}: {' '.join(str(e).split())}"[:500]
-        warnings.warn(f"torch.compile(backend={self.backend!r}) failed, training goes on eagerly: {self.error}")
+        warnings.warn(f"torch.compile(backend={self.backend!r}) failed, training goes on eagerly: "
+                      f"{self.error}")
     @property
     def status(self)->dict:
         "What ran: backend, mode, and the error that made it fall back (None if compiled)."
-        return dict(backend=self.backend, mode=self.mode, compiled=self.ok and self.error is None, error=self.error)
+        return dict(backend=self.backend, mode=self.mode, compiled=self.ok and self.error is None,
+                    error=self.error)

@@ -20,13 +20,14 @@ __all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_grap
 
 # %% ../nbs/04_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
-             h:torch.Tensor|None, # [..., hs] hidden state (the aggregated message), or None for zeros
+             h:torch.Tensor|None, # [..., hs] hidden state (the aggregated message), or None: zeros
              cell:nn.GRUCell # the cell whose hidden-state weights are used
             )->torch.Tensor: # [..., hs] the new state (leading dimensions broadcast)
     "`cell(x, h)` given the input projection `gi` of x; `h=None` is a zero state."
     gh = cell.bias_hh if h is None else F.linear(h, cell.weight_hh, cell.bias_hh)
     return gru_gates(gi, gh, h)
 
+# %% ../nbs/04_models.ipynb #5b9e4d11
 def gru_gates(gi:torch.Tensor, # [..., 3hs] input projection W_ih x + b_ih
               gh:torch.Tensor, # [..., 3hs] hidden projection W_hh h + b_hh
               h:torch.Tensor|None # [..., hs] hidden state, or None for zeros
@@ -42,12 +43,13 @@ def gru_gates(gi:torch.Tensor, # [..., 3hs] input projection W_ih x + b_ih
 def gated_params(gate:nn.Linear, # g: Linear(hs + n, hs), followed by a sigmoid
                  mapper:nn.Linear, # m: Linear(hs + n, hs, bias=False)
                  hs:int # state size
-                )->tuple[torch.Tensor, torch.Tensor]: # fused weight [2hs, hs], per-index bias [n, 2hs]
+                )->tuple[torch.Tensor, torch.Tensor]: # weight [2hs, hs], bias per index [n, 2hs]
     "Fuse gate and mapper of [h; onehot(index)] into one weight and a bias per vertex index."
     w = torch.cat([gate.weight[:, :hs], mapper.weight[:, :hs]], 0)
     b = torch.cat([gate.weight[:, hs:].t() + gate.bias, mapper.weight[:, hs:].t()], 1)
     return w, b
 
+# %% ../nbs/04_models.ipynb #8f61c3b5
 def gated_message(h:torch.Tensor, # [B, hs] final state of the sender
                   u:int, # the sender's vertex index
                   params:tuple # from `gated_params`
@@ -58,25 +60,33 @@ def gated_message(h:torch.Tensor, # [B, hs] final state of the sender
     return torch.sigmoid(g) * m
 
 # %% ../nbs/04_models.ipynb #d8e619fd
+def _shape_of(x): return f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}"
+
 def check_graphs(types, # [B, 8] vertex types (Long)
                  adj, # [B, 8, 8] adjacency (Bool), adj[b, u, v] = edge u -> v
                  n:int=N_VERTICES, # vertices per graph
                  where:str='model' # who is checking, for the message
                 ):
     "Raise one clear error if `types`/`adj` are not a dense batch of `n`-vertex graphs."
-    if not isinstance(types, torch.Tensor) or types.dim() != 2 or types.shape[1] != n or types.dtype != torch.long:
-        raise ValueError(f"{where}: types must be a Long tensor [B, {n}], got {getattr(types, 'dtype', type(types).__name__)} {tuple(getattr(types, 'shape', ()))}")
-    if not isinstance(adj, torch.Tensor) or tuple(adj.shape) != (types.shape[0], n, n) or adj.dtype != torch.bool:
-        raise ValueError(f"{where}: adj must be a Bool tensor [{types.shape[0]}, {n}, {n}], got {getattr(adj, 'dtype', type(adj).__name__)} {tuple(getattr(adj, 'shape', ()))}")
-    if torch.compiler.is_compiling(): return  # inside a compiled training step: the values were checked on loading
+    if (not isinstance(types, torch.Tensor) or types.dim() != 2 or types.shape[1] != n
+            or types.dtype != torch.long):
+        raise ValueError(f"{where}: types must be a Long tensor [B, {n}], got {_shape_of(types)}")
+    B = types.shape[0]
+    if (not isinstance(adj, torch.Tensor) or tuple(adj.shape) != (B, n, n)
+            or adj.dtype != torch.bool):
+        raise ValueError(f"{where}: adj must be a Bool tensor [{B}, {n}, {n}], "
+                         f"got {_shape_of(adj)}")
+    if torch.compiler.is_compiling(): return  # a compiled training step: values checked on loading
     if types.device.type == 'cpu' and types.numel() and (types.min() < 0 or types.max() >= N_TYPES):
-        raise ValueError(f"{where}: types must lie in 0..{N_TYPES-1} (full {n}-vertex graphs), got {types.min().item()}..{types.max().item()}")
+        raise ValueError(f"{where}: types must lie in 0..{N_TYPES-1} (full {n}-vertex graphs), "
+                         f"got {types.min().item()}..{types.max().item()}")
     if adj.device.type == 'cpu' and adj.numel() and adj.tril().any():
-        raise ValueError(f"{where}: adj must be strictly upper triangular (edges u -> v with u < v only)")
+        raise ValueError(f"{where}: adj must be strictly upper triangular "
+                         f"(edges u -> v with u < v only)")
 
 # %% ../nbs/04_models.ipynb #27472704
 class GraphVAE(nn.Module):
-    "Base class of the graph VAEs: reparameterisation, KL term and the loss; subclasses define encode/recon_loss/decode."
+    "Graph VAE base (reparameterisation, KL, loss); subclasses define encode, recon_loss, decode."
     name, eps_scale = 'graphvae', 0.01
     def encode(self, types, adj): raise NotImplementedError
     def recon_loss(self, z, types, adj): raise NotImplementedError
@@ -107,27 +117,31 @@ class GraphVAE(nn.Module):
 
 # %% ../nbs/04_models.ipynb #9440314b
 class DVAE(GraphVAE):
-    "D-VAE (Zhang et al. 2019) and DVAE-EMB: asynchronous message-passing encoder, autoregressive decoder."
+    "D-VAE (Zhang et al. 2019) and DVAE-EMB: asynchronous encoder, autoregressive decoder."
     def __init__(self, hs:int=501, # hidden state size
                  nz:int=56, # latent size
-                 bidirectional:bool=True, # encoder also runs backwards; read-out unifies both directions
+                 bidirectional:bool=True, # also run the encoder backwards (read-out of both)
                  encoding:str='onehot', # operation encoding: 'onehot' or 'embedding'
                  emb_size:int=3, # operation-embedding size d_op (embedding only)
-                 emb_init:str='normal', # 'normal' = N(0,1) (the paper) or 'dvae-emb5' (the reference's table)
+                 emb_init:str='normal', # 'normal': N(0,1), the paper; 'dvae-emb5': the reference's
                  name:str='dvae' # registry name
                 ):
         super().__init__()
-        self.hs, self.nz, self.bidirectional, self.max_n, self.nvt, self.name = hs, nz, bidirectional, N_VERTICES, N_TYPES, name
-        self.config = dict(hs=hs, nz=nz, bidirectional=bidirectional, encoding=encoding, emb_size=emb_size, emb_init=emb_init)
+        self.hs, self.nz, self.bidirectional, self.name = hs, nz, bidirectional, name
+        self.max_n, self.nvt = N_VERTICES, N_TYPES
+        self.config = dict(hs=hs, nz=nz, bidirectional=bidirectional, encoding=encoding,
+                           emb_size=emb_size, emb_init=emb_init)
         self.op_encoding = make_encoding(encoding, N_TYPES, emb_size, init=emb_init)
-        d, vs = self.op_encoding.dim, hs + N_VERTICES  # GRU input size; message input [h; onehot(index)]
+        d, vs = self.op_encoding.dim, hs + N_VERTICES  # GRU input; message input [h; onehot(index)]
         self.gate_forward, self.mapper_forward = nn.Linear(vs, hs), nn.Linear(vs, hs, bias=False)
         self._build_encoder(d)
         self.fc3 = nn.Linear(nz, hs)
         self.grud = nn.GRUCell(d, hs)
-        self.add_vertex = nn.Sequential(nn.Linear(hs, 2 * hs), nn.ReLU(), nn.Linear(2 * hs, N_TYPES))
+        self.add_vertex = nn.Sequential(nn.Linear(hs, 2 * hs), nn.ReLU(),
+                                        nn.Linear(2 * hs, N_TYPES))
         self.add_edge = nn.Sequential(nn.Linear(2 * hs, 4 * hs), nn.ReLU(), nn.Linear(4 * hs, 1))
-        src, tgt = zip(*[(u, v) for v in range(1, N_VERTICES) for u in range(v)])  # the 28 edge decisions, in loss order
+        # the 28 edge decisions, in loss order
+        src, tgt = zip(*[(u, v) for v in range(1, N_VERTICES) for u in range(v)])
         self.register_buffer('_src', torch.tensor(src), persistent=False)
         self.register_buffer('_tgt', torch.tensor(tgt), persistent=False)
 
@@ -136,37 +150,41 @@ class DVAE(GraphVAE):
         self.grue_forward = nn.GRUCell(d, hs)
         if self.bidirectional:
             self.grue_backward = nn.GRUCell(d, hs)
-            self.gate_backward, self.mapper_backward = nn.Linear(vs, hs), nn.Linear(vs, hs, bias=False)
+            self.gate_backward = nn.Linear(vs, hs)
+            self.mapper_backward = nn.Linear(vs, hs, bias=False)
             self.hg_unify = nn.Linear(2 * hs, hs)
         self.fc1, self.fc2 = nn.Linear(hs, self.nz), nn.Linear(hs, self.nz)
 
 # %% ../nbs/04_models.ipynb #98339d3d
 def reference_feature(m:DVAE, # a D-VAE or GCN model
                       t:torch.Tensor # vertex types (Long), any shape
-                     )->torch.Tensor: # [..., d] the one-hot types, or their operation-embedding rows
-    "The vertex feature x_v of the reference: the one-hot type, or its operation-embedding row (Eqs. 4-7, 8-11)."
+                     )->torch.Tensor: # [..., d] one-hot types, or their operation-embedding rows
+    "The vertex feature x_v of the reference: one-hot type or operation-embedding row (Eqs. 4-11)."
     w = m.fc1.weight
     if m.op_embedding is None: return torch.eye(N_TYPES, dtype=w.dtype, device=w.device)[t]
     return m.op_embedding.weight[t]
 
+# %% ../nbs/04_models.ipynb #6e2b95c4
 def reference_gated_sum(gate:nn.Linear, # g: Linear(hs + 8, hs), followed by a sigmoid
                         mapper:nn.Linear, # m: Linear(hs + 8, hs, bias=False)
-                        states:dict, # vertex index -> [1, hs] state, of the vertices processed so far
-                        senders:list # vertex indices of the senders (predecessors, or successors backwards)
-                       )->torch.Tensor: # [1, hs] the aggregated message; zero if there are no senders
-    "Eq. (6) for one vertex of one graph: the sum over senders u of g([h_u; onehot(u)]) * m([h_u; onehot(u)])."
+                        states:dict, # vertex index -> [1, hs] state, of the vertices done so far
+                        senders:list # indices of the senders (predecessors; successors backwards)
+                       )->torch.Tensor: # [1, hs] the aggregated message; zero without senders
+    "Eq. (6) for one vertex: sum over senders u of g(s_u) * m(s_u), with s_u = [h_u; onehot(u)]."
     w = gate.weight
     out = w.new_zeros(1, gate.out_features)
     for u in senders:
-        s_u = torch.cat([states[u], torch.eye(N_VERTICES, dtype=w.dtype, device=w.device)[u][None]], 1)
+        onehot = torch.eye(N_VERTICES, dtype=w.dtype, device=w.device)[u][None]
+        s_u = torch.cat([states[u], onehot], 1)
         out = out + torch.sigmoid(gate(s_u)) * mapper(s_u)
     return out
 
+# %% ../nbs/04_models.ipynb #97a4d2c6
 def reference_encode(m:DVAE, # a D-VAE model (DVAE or DVAE-EMB)
                      t:torch.Tensor, # [8] vertex types of one graph
                      a:torch.Tensor # [8, 8] its Bool adjacency
                     )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [1, nz] each
-    "The D-VAE encoder on one graph, one vertex at a time (Eqs. 4-7): forwards, backwards, read-out."
+    "The D-VAE encoder on one graph, vertex by vertex (Eqs. 4-7): forwards, backwards, read-out."
     n, x = N_VERTICES, reference_feature(m, t)
     h0 = x.new_zeros(1, m.hs)  # the message of the first vertex of a direction
     Hf = {}
@@ -175,11 +193,12 @@ def reference_encode(m:DVAE, # a D-VAE model (DVAE or DVAE-EMB)
         h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, Hf, pred) if v else h0
         Hf[v] = m.grue_forward(x[v:v + 1], h_in)
     hg = Hf[n - 1]  # read-out: the state of the output vertex
-    if m.bidirectional:  # the same from vertex 7 down to 0 over the successors; unify [h^f_7; h^b_0]
+    if m.bidirectional:  # the same from 7 down to 0 over the successors; unify [h^f_7; h^b_0]
         Hb = {}
         for v in range(n - 1, -1, -1):
             succ = [u for u in range(n) if a[v, u]]
-            h_in = reference_gated_sum(m.gate_backward, m.mapper_backward, Hb, succ) if v < n - 1 else h0
+            h_in = (reference_gated_sum(m.gate_backward, m.mapper_backward, Hb, succ)
+                    if v < n - 1 else h0)
             Hb[v] = m.grue_backward(x[v:v + 1], h_in)
         hg = m.hg_unify(torch.cat([Hf[n - 1], Hb[0]], 1))
     return m.fc1(hg), m.fc2(hg)
@@ -188,8 +207,8 @@ def reference_encode(m:DVAE, # a D-VAE model (DVAE or DVAE-EMB)
 @patch
 def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of the vertex types
                A:torch.Tensor, # [B, 8, 8] float adjacency
-               cell:nn.GRUCell, gate:nn.Linear, mapper:nn.Linear, # GRU and gated-sum modules of this direction
-               reverse:bool=False # False: predecessors, index order; True: successors, reverse order
+               cell:nn.GRUCell, gate:nn.Linear, mapper:nn.Linear, # this direction's GRU, gated sum
+               reverse:bool=False # False: predecessors, index order; True: successors, reversed
               )->list: # the 8 final states, [B, hs] each, by vertex index
     "Asynchronous message passing over the 8 vertices (Eqs. 6-7 / 10-11), batched over graphs."
     n = self.max_n; params = gated_params(gate, mapper, self.hs)
@@ -197,7 +216,7 @@ def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of th
     for k in range(n):
         v = n - 1 - k if reverse else k
         if k == 0: h = gru_cell(gi[:, v], None, cell)
-        else:  # edge weights from the processed senders (slices, no index tensors: no host-device copies)
+        else:  # weights of the processed senders (slices: no index tensor, no host-device copy)
             w = A[:, v, v + 1:] if reverse else A[:, :v, v]  # [B, k]
             h = gru_cell(gi[:, v], torch.einsum('bk,bkh->bh', w, torch.stack(msgs, 1)), cell)
         H[v] = h
@@ -211,19 +230,23 @@ def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of th
 def _propagate_both(self:DVAE, x:torch.Tensor, # [B, 8, d] vertex type features
                     A:torch.Tensor # [B, 8, 8] float adjacency
                    )->tuple[torch.Tensor, torch.Tensor]: # h^f_7 and h^b_0, [B, hs] each
-    "Forward and backward asynchronous message passing in lockstep (step k: vertex k forwards, 7-k backwards)."
+    "Forward and backward message passing in lockstep (step k: vertex k forwards, 7-k backwards)."
     n, hs, cf, cb = self.max_n, self.hs, self.grue_forward, self.grue_backward
-    gi = torch.stack([F.linear(x, cf.weight_ih, cf.bias_ih), F.linear(x, cb.weight_ih, cb.bias_ih).flip(1)])  # [2, B, 8, 3hs]
+    gi = torch.stack([F.linear(x, cf.weight_ih, cf.bias_ih),
+                      F.linear(x, cb.weight_ih, cb.bias_ih).flip(1)])  # [2, B, 8, 3hs]
     w_hh = torch.stack([cf.weight_hh, cb.weight_hh]).transpose(1, 2)  # [2, hs, 3hs]
     b_hh = torch.stack([cf.bias_hh, cb.bias_hh])[:, None]  # [2, 1, 3hs]
-    (wf, bf), (wb, bb) = gated_params(self.gate_forward, self.mapper_forward, hs), gated_params(self.gate_backward, self.mapper_backward, hs)
-    w_g, b_g = torch.stack([wf, wb]).transpose(1, 2), torch.stack([bf, bb.flip(0)])  # [2, hs, 2hs], [2, 8, 2hs] (step order)
+    wf, bf = gated_params(self.gate_forward, self.mapper_forward, hs)
+    wb, bb = gated_params(self.gate_backward, self.mapper_backward, hs)
+    w_g = torch.stack([wf, wb]).transpose(1, 2)  # [2, hs, 2hs]
+    b_g = torch.stack([bf, bb.flip(0)])  # [2, 8, 2hs], in step order
     mf, mb = [], []  # gated messages: forward in index order, backward in index order
     for k in range(n):
         if k == 0: h = gru_gates(gi[:, :, 0], b_hh, None)
         else:
-            msg = torch.stack([torch.einsum('bk,bkh->bh', A[:, :k, k], torch.stack(mf, 1)),
-                               torch.einsum('bk,bkh->bh', A[:, n - 1 - k, n - k:], torch.stack(mb, 1))])
+            msg = torch.stack([
+                torch.einsum('bk,bkh->bh', A[:, :k, k], torch.stack(mf, 1)),
+                torch.einsum('bk,bkh->bh', A[:, n - 1 - k, n - k:], torch.stack(mb, 1))])
             h = gru_gates(gi[:, :, k], torch.baddbmm(b_hh, msg, w_hh), msg)
         if k < n - 1:
             g, m = torch.baddbmm(b_g[:, k, None], h, w_g).chunk(2, -1)
@@ -241,8 +264,10 @@ def encode(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
     x = self.op_encoding(types)
     A = adj.to(x.dtype)
     if self.bidirectional: hg = self.hg_unify(torch.cat(self._propagate_both(x, A), -1))
-    else: hg = self._propagate(F.linear(x, self.grue_forward.weight_ih, self.grue_forward.bias_ih), A,
-                               self.grue_forward, self.gate_forward, self.mapper_forward)[-1]
+    else:
+        cell = self.grue_forward
+        hg = self._propagate(F.linear(x, cell.weight_ih, cell.bias_ih), A,
+                             cell, self.gate_forward, self.mapper_forward)[-1]
     return self.fc1(hg), self.fc2(hg)
 
 # %% ../nbs/04_models.ipynb #43765a5f
@@ -251,23 +276,26 @@ def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
                     t:torch.Tensor, # [8] its true vertex types
                     a:torch.Tensor # [8, 8] its true Bool adjacency
                    )->torch.Tensor: # scalar: -log p(G | z)
-    "The teacher-forced decoder on one graph: add a vertex, score its edges, add the true ones, update the state."
+    "The teacher-forced decoder on one graph: add a vertex, score its edges, add the true ones."
     n, x = N_VERTICES, reference_feature(m, t)
     zero = x.new_zeros(1, m.hs)
-    state = {0: m.grud(reference_feature(m, t.new_tensor([START_TYPE])), torch.tanh(m.fc3(z)))}  # s_0: z enters
+    x_start = reference_feature(m, t.new_tensor([START_TYPE]))
+    state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}  # s_0: the latent enters here
     ll = 0.
     for v in range(1, n):
-        ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]  # 1. the type of vertex v
+        ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]  # 1. the type of v
         state[v] = m.grud(x[v:v + 1], zero)  # 2. the new vertex, no predecessors yet
         preds, scores = [], {}
-        for u in range(v - 1, -1, -1):  # 3. the edges u -> v, nearest first; the true ones are added
+        for u in range(v - 1, -1, -1):  # 3. the edges u -> v, nearest first; add the true ones
             scores[u] = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
             if a[u, v]: preds.append(u)
-            state[v] = m.grud(x[v:v + 1], reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds))
+            h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
+            state[v] = m.grud(x[v:v + 1], h_in)
         p = torch.stack([scores[u] for u in range(v)])
         ll = ll - F.binary_cross_entropy(p, a[:v, v].to(p.dtype), reduction='sum')
     return -ll
 
+# %% ../nbs/04_models.ipynb #c85a2f40
 def reference_loss(m:DVAE, # a D-VAE or GCN model, in evaluation mode (z = mu)
                    types:torch.Tensor, # [B, 8] vertex types
                    adj:torch.Tensor, # [B, 8, 8] Bool adjacency
@@ -289,30 +317,33 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                  types:torch.Tensor, # [B, 8] true vertex types
                  adj:torch.Tensor, # [B, 8, 8] true Bool adjacency
                  reduction:str='sum' # 'sum', or 'none': the 7 type and 28 edge terms of each graph
-                ): # scalar -log p(G | z) summed over the batch, or (type terms [B, 7], edge terms [B, 28])
-    "Teacher-forced reconstruction loss of the D-VAE decoder (as `DVAE.loss` of the reference), dense: all 28 partial states."
+                ): # scalar -log p(G | z), summed; or 'none': type terms [B, 7], edge terms [B, 28]
+    "Teacher-forced loss of the D-VAE decoder (the reference's `DVAE.loss`), all 28 partial states."
     n, hs, cell = self.max_n, self.hs, self.grud
     x = self.op_encoding(types)
     A = adj.to(x.dtype)
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
-    gi0 = F.linear(self.op_encoding(torch.full_like(types[:, 0], START_TYPE)), cell.weight_ih, cell.bias_ih)
+    x_start = self.op_encoding(torch.full_like(types[:, 0], START_TYPE))
+    gi0 = F.linear(x_start, cell.weight_ih, cell.bias_ih)
     s_zero = gru_cell(gi, None, cell)  # [B, 8, hs]: each vertex with no predecessors yet
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
     s = gru_cell(gi0, torch.tanh(self.fc3(z)), cell)  # s_0, the latent enters here
     S, msgs, T = [s], [gated_message(s, 0, params)], []
     for v in range(1, n):
         suffix = (A[:, :v, v, None] * torch.stack(msgs, 1)).flip(1).cumsum(1).flip(1)  # [B, v, hs]
-        Tv = gru_cell(gi[:, v, None], suffix, cell)  # Tv[:, u] = state after the decisions for sources >= u
-        T.append(torch.cat([Tv[:, 1:], s_zero[:, v, None]], 1))  # state used to score source u = 0..v-1
+        Tv = gru_cell(gi[:, v, None], suffix, cell)  # Tv[:, u]: state after deciding sources >= u
+        T.append(torch.cat([Tv[:, 1:], s_zero[:, v, None]], 1))  # state scoring source u < v
         s = Tv[:, 0]; S.append(s)
         if v < n - 1: msgs.append(gated_message(s, v, params))
     S = torch.stack(S, 1)  # [B, 8, hs] final states
-    type_nll = F.cross_entropy(self.add_vertex(S[:, :-1]).reshape(-1, self.nvt), types[:, 1:].reshape(-1), reduction=reduction)
+    type_logits = self.add_vertex(S[:, :-1]).reshape(-1, self.nvt)
+    type_nll = F.cross_entropy(type_logits, types[:, 1:].reshape(-1), reduction=reduction)
     lin1, lin2 = self.add_edge[0], self.add_edge[2]
     src = F.linear(S[:, :-1], lin1.weight[:, :hs])  # [B, 7, 4hs] per-source part W_1 s_u
-    tgt = F.linear(torch.cat(T, 1), lin1.weight[:, hs:], lin1.bias)  # [B, 28, 4hs] per-target part W_2 s_v + b
+    tgt = F.linear(torch.cat(T, 1), lin1.weight[:, hs:], lin1.bias)  # [B, 28, 4hs] W_2 s_v + b
     logits = lin2(torch.relu(src[:, self._src] + tgt))[..., 0]  # [B, 28]
-    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt], reduction=reduction)
+    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt],
+                                                  reduction=reduction)
     return type_nll + edge_nll if reduction == 'sum' else (type_nll.view(-1, n - 1), edge_nll)
 
 # %% ../nbs/04_models.ipynb #ab360c16
@@ -321,19 +352,21 @@ def _recon_compact(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                    types:torch.Tensor, # [B, 8] true vertex types
                    adj:torch.Tensor # [B, 8, 8] true Bool adjacency
                   )->torch.Tensor: # scalar: -log p(G | z), summed over the batch
-    "The same loss as `_recon_dense`, computing each distinct partial state once (one GRU row per true edge)."
+    "The loss of `_recon_dense`, each distinct partial state once (one GRU row per true edge)."
     n, hs, cell, B, dev = self.max_n, self.hs, self.grud, types.shape[0], types.device
     x = self.op_encoding(types)
     A = adj.to(x.dtype)
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
-    gi8 = F.linear(self.op_encoding(torch.arange(self.nvt, device=dev)), cell.weight_ih, cell.bias_ih)
+    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
+    gi8 = F.linear(x8, cell.weight_ih, cell.bias_ih)
     s_zero8 = gru_cell(gi8, None, cell)  # [8, hs]: no-predecessor state of each type
-    nz = adj.permute(2, 0, 1).nonzero()  # [E, 3] true edges as (v, b, u), ordered by target vertex v
+    nz = adj.permute(2, 0, 1).nonzero()  # [E, 3] true edges as (v, b, u), ordered by target v
     E, counts = nz.shape[0], adj.sum((0, 1)).tolist()
     rid = torch.full((B, n, n), -1, dtype=torch.long, device=dev)
     rid[nz[:, 1], nz[:, 2], nz[:, 0]] = torch.arange(E, device=dev)  # row of edge u -> v
     pos = torch.where(adj, torch.arange(n, device=dev)[None, :, None], n)
-    first = pos.flip(1).cummin(1).values.flip(1)  # first[b, u, v] = smallest true predecessor w >= u of v, or n
+    # first[b, u, v] = the smallest true predecessor w >= u of v, or n
+    first = pos.flip(1).cummin(1).values.flip(1)
     ar = torch.arange(B, device=dev)
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
     s = gru_cell(gi8[START_TYPE], torch.tanh(self.fc3(z)), cell)
@@ -341,37 +374,43 @@ def _recon_compact(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     for v in range(1, n):
         bb, uu = nz[off:off + counts[v], 1], nz[off:off + counts[v], 2]
         suffix = (A[:, :v, v, None] * torch.stack(msgs, 1)).flip(1).cumsum(1).flip(1)  # [B, v, hs]
-        Tv = gru_cell(gi[bb, v], suffix[bb, uu], cell)  # [E_v, hs]: the state after adding edge uu -> v
+        Tv = gru_cell(gi[bb, v], suffix[bb, uu], cell)  # [E_v, hs]: state after adding edge uu -> v
         rows.append(Tv)
         f = first[:, 0, v]
-        s = torch.cat([Tv, s_zero8])[torch.where(f < n, rid[ar, f.clamp(max=n - 1), v] - off, len(Tv) + types[:, v])]
+        pick = torch.where(f < n, rid[ar, f.clamp(max=n - 1), v] - off, len(Tv) + types[:, v])
+        s = torch.cat([Tv, s_zero8])[pick]
         S.append(s); off += counts[v]
         if v < n - 1: msgs.append(gated_message(s, v, params))
     S = torch.stack(S, 1)
-    type_nll = F.cross_entropy(self.add_vertex(S[:, :-1]).reshape(-1, self.nvt), types[:, 1:].reshape(-1), reduction='sum')
+    type_logits = self.add_vertex(S[:, :-1]).reshape(-1, self.nvt)
+    type_nll = F.cross_entropy(type_logits, types[:, 1:].reshape(-1), reduction='sum')
     lin1, lin2 = self.add_edge[0], self.add_edge[2]
     src = F.linear(S[:, :-1], lin1.weight[:, :hs])  # [B, 7, 4hs]
     tab = F.linear(torch.cat(rows + [s_zero8]), lin1.weight[:, hs:], lin1.bias)  # [E + 8, 4hs]
     w = first[:, self._src + 1, self._tgt]  # [B, 28]: smallest true predecessor above the source
-    gid = torch.where(w < n, rid[ar[:, None], w.clamp(max=n - 1), self._tgt], E + types[:, self._tgt])
+    gid = torch.where(w < n, rid[ar[:, None], w.clamp(max=n - 1), self._tgt],
+                      E + types[:, self._tgt])
     logits = lin2(torch.relu(src[:, self._src] + tab[gid]))[..., 0]
-    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt], reduction='sum')
+    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt],
+                                                  reduction='sum')
     return type_nll + edge_nll
 
 # %% ../nbs/04_models.ipynb #f2fa4356
-DVAE.compute_mode = 'auto'  # 'auto' (compact on CPU, dense elsewhere), 'dense' or 'compact'; loss and generation
+# loss and generation: 'auto' (compact on a CPU, dense elsewhere), 'dense' or 'compact'
+DVAE.compute_mode = 'auto'
 
 @patch
 def _compact(self:DVAE, device)->bool:
-    "Use the compact (data-dependent, index-based) computations? Yes on CPU unless `compute_mode` says otherwise."
-    return self.compute_mode == 'compact' or (self.compute_mode == 'auto' and torch.device(device).type == 'cpu')
+    "Use the compact (data-dependent, index-based) computation? On a CPU, unless `compute_mode`."
+    mode = self.compute_mode
+    return mode == 'compact' or (mode == 'auto' and torch.device(device).type == 'cpu')
 
 @patch
 def recon_loss(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                types:torch.Tensor, # [B, 8] true vertex types
                adj:torch.Tensor # [B, 8, 8] true Bool adjacency
               )->torch.Tensor: # scalar: -log p(G | z), summed over the batch
-    "Teacher-forced reconstruction loss of the D-VAE decoder (as `DVAE.loss` of the reference): 7 type + 28 edge terms, summed."
+    "Teacher-forced loss of the D-VAE decoder (reference: `DVAE.loss`): 7 type + 28 edge terms."
     check_graphs(types, adj, where=f'{self.name}.loss')
     return (self._recon_compact if self._compact(z.device) else self._recon_dense)(z, types, adj)
 
@@ -380,8 +419,8 @@ def recon_loss(self:DVAE, z:torch.Tensor, # [B, nz] latent points
 def recon_terms(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                 types:torch.Tensor, # [B, 8] true vertex types
                 adj:torch.Tensor # [B, 8, 8] true Bool adjacency
-               )->tuple[torch.Tensor, torch.Tensor]: # type terms [B, 7] (vertices 1..7), edge terms [B, 28] (`_src` -> `_tgt`)
-    "The teacher-forced negative log-likelihood of each decision of each graph; they sum to `recon_loss`."
+               )->tuple[torch.Tensor, torch.Tensor]: # types [B, 7], edges [B, 28] (`_src`, `_tgt`)
+    "The teacher-forced negative log-likelihood of each decision of each graph (sum: `recon_loss`)."
     check_graphs(types, adj, where=f'{self.name}.recon_terms')
     return self._recon_dense(z, types, adj, reduction='none')
 
@@ -389,10 +428,11 @@ def recon_terms(self:DVAE, z:torch.Tensor, # [B, nz] latent points
 @torch.no_grad()
 def reference_decode(m:DVAE, # a D-VAE or GCN model
                      z:torch.Tensor # [1, nz] one latent point
-                    )->tuple[torch.Tensor, torch.Tensor]: # types [8] (-1 after END), adj [8, 8] Bool
-    "Greedy generation of one graph: argmax types, edges with p > 0.5, END (at 7 at the latest) takes loose ends."
+                    )->tuple[torch.Tensor, torch.Tensor]: # types [8] (-1 after END), adj [8, 8]
+    "Greedy generation of one graph: argmax types, edges where p > 0.5, END at 7 at the latest."
     n, ts, edges = N_VERTICES, [START_TYPE], set()
-    state = {0: m.grud(reference_feature(m, torch.tensor([START_TYPE])), torch.tanh(m.fc3(z)))}
+    x_start = reference_feature(m, torch.tensor([START_TYPE]))
+    state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}
     for v in range(1, n):
         t = END_TYPE if v == n - 1 else int(m.add_vertex(state[v - 1]).argmax())
         ts.append(t)
@@ -406,7 +446,8 @@ def reference_decode(m:DVAE, # a D-VAE or GCN model
         for u in range(v - 1, -1, -1):
             p = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
             if p > 0.5: edges.add((u, v)); preds.append(u)
-            state[v] = m.grud(x, reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds))
+            h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
+            state[v] = m.grud(x, h_in)
     types = torch.full((n,), -1, dtype=torch.long); types[:len(ts)] = torch.tensor(ts)
     adj = torch.zeros(n, n, dtype=torch.bool)
     for u, v in edges: adj[u, v] = True
@@ -416,18 +457,19 @@ def reference_decode(m:DVAE, # a D-VAE or GCN model
 @patch
 @torch.no_grad()
 def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
-           stochastic:bool=True, # sample types and edges (the reference, every metric); False: argmax and p > 0.5
-           generator:torch.Generator|None=None # random generator (on z's device); None = torch's global one
+           stochastic:bool=True, # sample (the reference, every metric); False: argmax, p > 0.5
+           generator:torch.Generator|None=None # on z's device; None: torch's global one
           )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 after END), adj [B, 8, 8] Bool
-    "Generate one graph per latent point with the D-VAE decoder (as `DVAE.decode` of the reference), batched."
+    "Generate one graph per latent point with the D-VAE decoder (the reference's `DVAE.decode`)."
     B, n, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
     compact = self._compact(dev)
-    gi_all = F.linear(self.op_encoding(torch.arange(self.nvt, device=dev)), cell.weight_ih, cell.bias_ih)  # [8, 3hs]
+    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
+    gi_all = F.linear(x8, cell.weight_ih, cell.bias_ih)  # [8, 3hs]
     s_zero = gru_cell(gi_all, None, cell)  # [8, hs]
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
     lin1, lin2 = self.add_edge[0], self.add_edge[2]
     w_src, w_tgt = lin1.weight[:, :hs], lin1.weight[:, hs:]
-    q_zero = F.linear(s_zero, w_tgt, lin1.bias)  # [8, 4hs] target part of add_edge for the no-predecessor states
+    q_zero = F.linear(s_zero, w_tgt, lin1.bias)  # [8, 4hs] target part, no predecessors
     s = gru_cell(gi_all[START_TYPE].expand(B, -1), torch.tanh(self.fc3(z)), cell)
     S, msgs, srcs = [s], [gated_message(s, 0, params)], [F.linear(s, w_src)]
     types = torch.full((B, n), -1, dtype=torch.long, device=dev); types[:, 0] = START_TYPE
@@ -437,7 +479,8 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
         if v == n - 1: t = torch.full((B,), END_TYPE, dtype=torch.long, device=dev)
         else:
             logits = self.add_vertex(S[-1])
-            t = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)[:, 0] if stochastic else logits.argmax(-1)
+            if stochastic: t = torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
+            else: t = logits.argmax(-1)
         active = ~finished
         types[:, v] = torch.where(active, t, -1)
         is_end = active & (t == END_TYPE); grow = active & ~is_end
@@ -445,7 +488,10 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
         msg = torch.zeros_like(s)
         for u in range(v - 1, -1, -1):  # nearest first
             logit = lin2(torch.relu(srcs[u] + q))[:, 0]
-            e = (torch.rand(B, generator=generator, device=dev, dtype=logit.dtype) < torch.sigmoid(logit)) if stochastic else logit > 0
+            if stochastic:
+                r = torch.rand(B, generator=generator, device=dev, dtype=logit.dtype)
+                e = r < torch.sigmoid(logit)
+            else: e = logit > 0
             e = e & grow
             adj[:, u, v] = e
             msg = msg + e[:, None].to(msg.dtype) * msgs[u]
@@ -455,7 +501,8 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                 s, q = s.index_copy(0, i, s_i), q.index_copy(0, i, F.linear(s_i, w_tgt, lin1.bias))
             else:
                 s_new = gru_cell(gi_v, msg, cell)
-                s, q = torch.where(e[:, None], s_new, s), torch.where(e[:, None], F.linear(s_new, w_tgt, lin1.bias), q)
+                q_new = F.linear(s_new, w_tgt, lin1.bias)
+                s, q = torch.where(e[:, None], s_new, s), torch.where(e[:, None], q_new, q)
         loose = ~adj[:, :v].any(-1)  # [B, v] vertices with no successor yet
         adj[:, :v, v] |= loose & is_end[:, None]
         finished = finished | is_end
@@ -483,19 +530,21 @@ def _multinomial_counts(n:torch.Tensor, # [R] float64 totals
 @torch.no_grad()
 def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                   n:int, # i.i.d. stochastic decodes of each latent point
-                  generator:torch.Generator|None=None # random generator (on z's device); None = torch's global one
-                 )->tuple: # types [R, 8], adj [R, 8, 8], counts [R] Long, src [R] Long (row of z), sorted by src
-    "Decode `n` copies of each latent point as distinct graphs with counts (exact in distribution), batched over rows."
+                  generator:torch.Generator|None=None # on z's device; None: torch's global one
+                 )->tuple: # types [R, 8], adj [R, 8, 8], counts [R], src [R] (row of z), by src
+    "Decode `n` copies of each latent point as distinct graphs with counts (exact in distribution)."
     B, N, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
     compact = self._compact(dev)
-    gi_all = F.linear(self.op_encoding(torch.arange(self.nvt, device=dev)), cell.weight_ih, cell.bias_ih)  # [8, 3hs]
+    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
+    gi_all = F.linear(x8, cell.weight_ih, cell.bias_ih)  # [8, 3hs]
     s_zero = gru_cell(gi_all, None, cell)
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
     lin1, lin2 = self.add_edge[0], self.add_edge[2]
     w_src, w_tgt = lin1.weight[:, :hs], lin1.weight[:, hs:]
     q_zero = F.linear(s_zero, w_tgt, lin1.bias)
     s = gru_cell(gi_all[START_TYPE].expand(B, -1), torch.tanh(self.fc3(z)), cell)
-    msgs, srcs = [gated_message(s, 0, params)], [F.linear(s, w_src)]  # history, aligned with the rows at a vertex start
+    # the history, aligned with the rows at the start of a vertex step
+    msgs, srcs = [gated_message(s, 0, params)], [F.linear(s, w_src)]
     cnt = torch.full((B,), float(n), dtype=torch.float64, device=dev)
     src = torch.arange(B, device=dev)
     types = torch.full((B, N), -1, dtype=torch.long, device=dev); types[:, 0] = START_TYPE
@@ -525,7 +574,8 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                 k, cnt = k[idx], cnt[idx]
                 e = first & (k > 0); cnt = torch.where(e, k, cnt - k)
                 t, gi_v, s, q, msg, m_u = t[idx], gi_v[idx], s[idx], q[idx], msg[idx], m_u[idx]
-                src, types, adj, grow, is_end, hist = src[idx], types[idx], adj[idx], grow[idx], is_end[idx], hist[idx]
+                src, types, adj = src[idx], types[idx], adj[idx]
+                grow, is_end, hist = grow[idx], is_end[idx], hist[idx]
             else: e = k > 0  # k = 0 or k = count: every copy takes the same outcome
             adj[:, u, v] = e
             msg = msg + e[:, None].to(msg.dtype) * m_u
@@ -535,7 +585,8 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                 s, q = s.index_copy(0, i, s_i), q.index_copy(0, i, F.linear(s_i, w_tgt, lin1.bias))
             else:
                 s_new = gru_cell(gi_v, msg, cell)
-                s, q = torch.where(e[:, None], s_new, s), torch.where(e[:, None], F.linear(s_new, w_tgt, lin1.bias), q)
+                q_new = F.linear(s_new, w_tgt, lin1.bias)
+                s, q = torch.where(e[:, None], s_new, s), torch.where(e[:, None], q_new, q)
         loose = ~adj[:, :v].any(-1)
         adj[:, :v, v] |= loose & is_end[:, None]
         if is_end.any(): done.append((types[is_end], adj[is_end], cnt[is_end], src[is_end]))
@@ -544,8 +595,10 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
         s, cnt, src, types, adj = s[keep], cnt[keep], src[keep], types[keep], adj[keep]
         msgs, srcs = [m[hk] for m in msgs], [w[hk] for w in srcs]
         if v < N - 1: msgs.append(gated_message(s, v, params)); srcs.append(F.linear(s, w_src))
-    if not done: return (torch.zeros(0, N, dtype=torch.long, device=dev), torch.zeros(0, N, N, dtype=torch.bool, device=dev),
-                         torch.zeros(0, dtype=torch.long, device=dev), torch.zeros(0, dtype=torch.long, device=dev))
+    if not done:
+        long0 = torch.zeros(0, dtype=torch.long, device=dev)
+        return (torch.zeros(0, N, dtype=torch.long, device=dev),
+                torch.zeros(0, N, N, dtype=torch.bool, device=dev), long0, long0.clone())
     T, A, C, S = (torch.cat(x) for x in zip(*done))
     o = torch.sort(S, stable=True).indices
     return T[o], A[o], C[o].round().long(), S[o]
@@ -582,7 +635,7 @@ def decode_batched(model, # a graph VAE (uses `model.decode` only)
                    z:torch.Tensor, # [N, nz] latent points
                    batch_size:int=4096, # latent points per `decode` call
                    generator=None, # seeded generator, passed on when `decode` accepts one
-                   stochastic:bool=True # sample (the reference, for every metric) or argmax / p > 0.5
+                   stochastic:bool=True # sample (the reference, every metric) or argmax, p > 0.5
                   )->tuple[torch.Tensor, torch.Tensor]: # types [N, 8], adj [N, 8, 8], on the cpu
     "Decode many latent points in large batches on the model's device; returns cpu tensors."
     dev, kw = model_device(model), _decode_kw(model.decode, generator)
@@ -591,15 +644,17 @@ def decode_batched(model, # a graph VAE (uses `model.decode` only)
         for s in range(0, len(z), batch_size):
             t, a = model.decode(z[s:s + batch_size].to(dev), stochastic=stochastic, **kw)
             ts.append(t.cpu()); adjs.append(a.cpu().bool())
-    if not ts: return torch.zeros(0, N_VERTICES, dtype=torch.long), torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool)
+    if not ts: return (torch.zeros(0, N_VERTICES, dtype=torch.long),
+                       torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool))
     return torch.cat(ts), torch.cat(adjs)
 
 # %% ../nbs/04_models.ipynb #e53dd70d
 def _group_counts(t, a, src):
-    "Group identical (source, graph) decodes: representatives in first-occurrence order, with counts."
+    "Group identical (source, graph) decodes: first occurrences in order, with their counts."
     keys = torch.stack([src, graph_key(t, a)], 1)
     _, inv, cnt = torch.unique(keys, dim=0, return_inverse=True, return_counts=True)
-    first = torch.full((len(cnt),), len(src), dtype=torch.long).scatter_reduce(0, inv, torch.arange(len(src)), 'amin')
+    first = torch.full((len(cnt),), len(src), dtype=torch.long)
+    first = first.scatter_reduce(0, inv, torch.arange(len(src)), 'amin')
     o = torch.argsort(first)
     return t[first[o]], a[first[o]], cnt[o], src[first[o]]
 
@@ -607,9 +662,9 @@ def _group_counts(t, a, src):
 def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, else `model.decode`
                   z:torch.Tensor, # [B, nz] latent points
                   n:int, # i.i.d. stochastic decodes of each point
-                  generator:torch.Generator|None=None, # random generator on the model's device (if `decode` takes one)
-                  batch_size:int|None=None # about this many rows per call (default: 32768 on a GPU, 4096 on a cpu)
-                 )->tuple: # cpu tensors: types [R, 8], adj [R, 8, 8], counts [R] Long, src [R] Long (row of z)
+                  generator:torch.Generator|None=None, # on the model's device (if decode takes it)
+                  batch_size:int|None=None # rows per call, about; None: `default_batch_size`
+                 )->tuple: # on the cpu: types [R, 8], adj [R, 8, 8], counts [R], src [R] (row of z)
     "`n` stochastic decodes of each latent point as distinct graphs with counts, for any model."
     dev = model_device(model)
     z = torch.as_tensor(z); B = len(z)
@@ -628,19 +683,21 @@ def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, e
             t, a, c, src = _group_counts(t, a, torch.arange(len(zb)).repeat_interleave(n))
             nxt = chunk
         out.append((t, a.bool(), c, src + s)); s += len(zb); chunk = nxt
-    if not out: return (torch.zeros(0, N_VERTICES, dtype=torch.long), torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool),
+    if not out: return (torch.zeros(0, N_VERTICES, dtype=torch.long),
+                        torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool),
                         torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long))
     return tuple(torch.cat(x) for x in zip(*out))
 
 # %% ../nbs/04_models.ipynb #591d5e47
 class GCN(DVAE):
-    "The GCN encoder of the paper's GCN/GCN-EMB baselines (`DVAE_GCN`, `DVAE_GCN_EMB` of the reference) with the D-VAE decoder."
+    "GCN and GCN-EMB (the reference's `DVAE_GCN`, `DVAE_GCN_EMB`): GCN encoder, D-VAE's decoder."
     levels = 3
-    def __init__(self, hs:int=501, nz:int=56, bidirectional:bool=False, encoding:str='onehot', emb_size:int=3,
-                 emb_init:str='normal', name:str='gcn'):
+    def __init__(self, hs:int=501, nz:int=56, bidirectional:bool=False, encoding:str='onehot',
+                 emb_size:int=3, emb_init:str='normal', name:str='gcn'):
         super().__init__(hs, nz, bidirectional, encoding, emb_size, emb_init, name)
     def _build_encoder(self, d):
-        self.gconv = nn.ModuleList([nn.Linear(d if i == 0 else self.hs, self.hs) for i in range(self.levels)])
+        sizes = [d] + [self.hs] * (self.levels - 1)  # the input size of each level
+        self.gconv = nn.ModuleList([nn.Linear(k, self.hs) for k in sizes])
         self.fc1, self.fc2 = nn.Linear(self.hs, self.nz), nn.Linear(self.hs, self.nz)
 
 # %% ../nbs/04_models.ipynb #3bb1221a
@@ -648,7 +705,7 @@ def reference_encode_gcn(m:GCN, # a GCN model (GCN or GCN-EMB)
                          t:torch.Tensor, # [8] vertex types of one graph
                          a:torch.Tensor # [8, 8] its Bool adjacency
                         )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [1, nz] each
-    "The GCN encoder on one graph: 3 levels, each a sweep over v = 0..7 updating the states in place; sum of 1..6."
+    "The GCN encoder on one graph: 3 levels, each a sweep over v = 0..7 updating states in place."
     n, x = N_VERTICES, reference_feature(m, t)
     if m.bidirectional:  # neighbours in both directions, total degrees
         nb = lambda v: [u for u in range(n) if a[u, v] or a[v, u]]
@@ -672,7 +729,7 @@ def reference_encode_gcn(m:GCN, # a GCN model (GCN or GCN-EMB)
 def encode(self:GCN, types:torch.Tensor, # [B, 8] vertex types
            adj:torch.Tensor # [B, 8, 8] Bool adjacency
           )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [B, nz] each
-    "GCN encoder with the reference's in-place sequential propagation; read-out = sum over vertices 1..6."
+    "GCN encoder with the reference's in-place sequential propagation; read-out: sum over 1..6."
     check_graphs(types, adj, where=f'{self.name}.encode')
     n, x = self.max_n, self.op_encoding(types)
     A = adj.to(x.dtype)
@@ -681,14 +738,16 @@ def encode(self:GCN, types:torch.Tensor, # [B, 8] vertex types
     c_self = 1 / (deg_in + 1)  # [B, 8]
     C = N / torch.sqrt((deg_out[:, :, None] + 1) * (deg_in[:, None, :] + 1))  # [B, u, v]
     lin = self.gconv[0]
-    h = torch.relu(lin(c_self[..., None] * x + C.transpose(1, 2) @ x))  # level 0: type features, synchronous
+    h = torch.relu(lin(c_self[..., None] * x + C.transpose(1, 2) @ x))  # level 0: synchronous
     for lin in self.gconv[1:]:
         Wold = F.linear(h, lin.weight)  # [B, 8, hs]: W h of the previous level's states
         hv_list, Wnew = [], []
         for v in range(n):
             pre = c_self[:, v, None] * Wold[:, v] + lin.bias
-            if v: pre = pre + torch.einsum('bk,bkh->bh', C[:, :v, v], torch.stack(Wnew, 1))  # updated predecessors
-            if self.bidirectional and v < n - 1: pre = pre + torch.einsum('bk,bkh->bh', C[:, v + 1:, v], Wold[:, v + 1:])
+            if v:  # the predecessors, already updated
+                pre = pre + torch.einsum('bk,bkh->bh', C[:, :v, v], torch.stack(Wnew, 1))
+            if self.bidirectional and v < n - 1:  # the successors, not yet updated
+                pre = pre + torch.einsum('bk,bkh->bh', C[:, v + 1:, v], Wold[:, v + 1:])
             hv = torch.relu(pre); hv_list.append(hv)
             if v < n - 1: Wnew.append(F.linear(hv, lin.weight))
         h = torch.stack(hv_list, 1)
@@ -701,6 +760,7 @@ def _register(name, cls, **defaults):
     make.__doc__ = f"Build {name!r} ({cls.__name__}, defaults {defaults})."
     return register_model(name)(make)
 
-for _name, _cls, _bi, _enc in [('dvae', DVAE, True, 'onehot'), ('dvae-emb', DVAE, True, 'embedding'),
-                               ('gcn', GCN, False, 'onehot'), ('gcn-emb', GCN, False, 'embedding')]:
+for _name, _cls, _bi, _enc in [
+        ('dvae', DVAE, True, 'onehot'), ('dvae-emb', DVAE, True, 'embedding'),
+        ('gcn', GCN, False, 'onehot'), ('gcn-emb', GCN, False, 'embedding')]:
     _register(_name, _cls, bidirectional=_bi, encoding=_enc)

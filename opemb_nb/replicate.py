@@ -6,7 +6,8 @@
 from __future__ import annotations
 import hashlib, json, math, re, sys, time
 from pathlib import Path
-from .core import atomic_write_json, provenance, default_device, device_name, git_commit, flush_denormals
+from .core import (atomic_write_json, provenance, default_device, device_name, git_commit,
+                           flush_denormals)
 
 # %% auto #0
 __all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash', 'Ledger', 'run_model',
@@ -21,27 +22,33 @@ CPU_EPOCHS = 70  # epochs of the cpu scale (70 x 134 = 9,380 optimiser steps of 
 
 SCALES = {
     'quick': dict(
-        train=dict(subset=2000, epochs=20, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2}, save_every=10),
+        train=dict(subset=2000, epochs=20, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2},
+                   save_every=10),
         evaluate=dict(decodes=20, n_prior=200, prior_decodes=5),
         predict=dict(seeds=3),
         tsne=dict(max_points=1000),
         bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
-        bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000, maxiter=30)),
-    'cpu': dict(  # the full split with the fast 'cpu' recipe, everything else at the paper's sizes, on 2 CPU cores
-        train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu', iterations={'dvae-emb': 1},
-                   continue_iterations={'dvae-emb': 1}, save_every=CPU_EPOCHS, workers=2),
+        bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000,
+                maxiter=30)),
+    'cpu': dict(  # the full split, the 'cpu' recipe, the rest at the paper's sizes; 2 CPU cores
+        train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu',
+                   iterations={'dvae-emb': 1}, continue_iterations={'dvae-emb': 1},
+                   save_every=CPU_EPOCHS, workers=2),
         evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
         predict=dict(seeds=10, workers='auto'),
         tsne=dict(max_points=None),
         bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
-        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate', workers='auto')),
+        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate',
+                workers='auto')),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
-        train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2}, save_every=1),
+        train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2},
+                   save_every=1),
         evaluate=dict(decodes=2, n_prior=20, prior_decodes=2, n_test=8),
         predict=dict(seeds=2, n_inducing=16, epochs=5),
         tsne=dict(max_points=60),
         bo_pool=dict(pool=True, rounds=2, batch=5, seeds=2, evaluator='table', n_init=10),
-        bo=dict(rounds=1, batch=3, seeds=1, decode_attempts=5, evaluator='table', n_grid=200, maxiter=5)),
+        bo=dict(rounds=1, batch=3, seeds=1, decode_attempts=5, evaluator='table', n_grid=200,
+                maxiter=5)),
     'paper': dict(
         train=dict(subset=None, epochs=300, model_kwargs={}, iterations={}, save_every=100,
                    gpu_compile=dict.fromkeys(('dvae', 'dvae-emb', 'gcn', 'gcn-emb'), 'inductor')),
@@ -49,15 +56,18 @@ SCALES = {
         predict=dict(seeds=10, workers='auto'),
         tsne=dict(max_points=None),
         bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
-        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate', workers='auto')),
+        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate',
+                workers='auto')),
 }
-# the cpu scale's machinery (recipe, continued DVAE-EMB iterations, training in parallel) in seconds: for the tests
-SCALES['tiny-cpu'] = dict(SCALES['tiny'], train=dict(SCALES['tiny']['train'], recipe='cpu', iterations={'dvae-emb': 1},
-                                                     continue_iterations={'dvae-emb': 1}, save_every=2, workers=2))
-
+# the cpu scale's machinery (recipe, continued DVAE-EMB iterations, parallel training) in seconds,
+# for the tests
+SCALES['tiny-cpu'] = dict(SCALES['tiny'], train=dict(
+    SCALES['tiny']['train'], recipe='cpu', iterations={'dvae-emb': 1},
+    continue_iterations={'dvae-emb': 1}, save_every=2, workers=2))
 
 # %% ../nbs/11_replicate.ipynb #ae929599
-def _hash(obj)->str: return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+def _hash(obj)->str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 def weights_hash(run_dir # a training run directory
                 )->str|None:
@@ -71,7 +81,7 @@ def weights_hash(run_dir # a training run directory
 
 # %% ../nbs/11_replicate.ipynb #65010e8a
 class Ledger:
-    "What each step of a replication produced from which settings: `ledger.json`, written atomically after every step."
+    "What each step of a replication made from which settings: `ledger.json`, saved at each step."
     def __init__(self, path):
         self.path = Path(path)
         self.d = json.loads(self.path.read_text()) if self.path.exists() else {}
@@ -88,12 +98,13 @@ class Ledger:
         return sum(v['seconds'] for k, v in self.d.items() if k.startswith(prefix))
 
 # %% ../nbs/11_replicate.ipynb #96f72e22
-def run_model(run:str # a run name of a scale: a model name, or `<model>-t<k>` for DVAE-EMB's continued iterations
+def run_model(run:str # a run of a scale: a model name, or `<model>-t<k>` (a continued iteration)
              )->str:
     "The model a run of a scale trains (`dvae-emb-t2` -> `dvae-emb`)."
     m = re.fullmatch(r'(.+)-t(\d+)', run)
     return m[1] if m and m[1] in MODELS else run
 
+# %% ../nbs/11_replicate.ipynb #d06f8a2b
 def scale_runs(cfg:dict, # a scale's settings (`SCALES[...]`)
                models=MODELS # the models asked for
               )->list[tuple[str, str|None]]: # (run name, run it continues from or None)
@@ -105,18 +116,21 @@ def scale_runs(cfg:dict, # a scale's settings (`SCALES[...]`)
             runs.append((f'{m}-t{k}', m if k == 2 else f'{m}-t{k - 1}'))
     return runs
 
+# %% ../nbs/11_replicate.ipynb #c48e0a59
 def _train_kw(run, cfg, device, quiet, out):
     import torch
     name, t = run_model(run), cfg['train']
     prev = dict(scale_runs(cfg, [name])).get(run)
     gpu = torch.device(device).type == 'cuda'
-    return name, dict(epochs=t['epochs'], iterations=1 if prev else t['iterations'].get(name), subset=t['subset'], device=device,
-                      save_every=t['save_every'], model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'], recipe=t.get('recipe'),
-                      init_embedding=None if prev is None else Path(out) / prev / 'embedding_iter1.npy',
+    init = None if prev is None else Path(out) / prev / 'embedding_iter1.npy'
+    return name, dict(epochs=t['epochs'], iterations=1 if prev else t['iterations'].get(name),
+                      subset=t['subset'], device=device, save_every=t['save_every'],
+                      model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'],
+                      recipe=t.get('recipe'), init_embedding=init,
                       compile=(t.get('gpu_compile') or {}).get(name) if gpu else None)
 
 def _train_step(run, out, cfg, device, quiet):
-    "Train (resume, or skip) one run of a scale; a run with other settings is trained again from scratch."
+    "Train (resume, or skip) one run of a scale; a run with other settings is trained again afresh."
     from opemb_nb.train import train, TrainingError
     name, kw = _train_kw(run, cfg, device, quiet, out)
     tic = time.perf_counter()
@@ -130,7 +144,8 @@ def _train_step(run, out, cfg, device, quiet):
 def _steps(name, run, cfg, device):
     from opemb_nb import metrics, gp, latent, bo
     ev, pr = cfg['evaluate'], cfg['predict']
-    steps = [('evaluate', lambda: metrics.evaluate_run(run, device=device, scale=cfg['name'], **ev), ev, 'metrics.json'),
+    steps = [('evaluate', lambda: metrics.evaluate_run(run, device=device, scale=cfg['name'], **ev),
+              ev, 'metrics.json'),
              ('predict', lambda: gp.predict_run(run, **pr), pr, 'sgp.json')]
     if name in SEARCH_MODELS:
         ts, bp, bl = cfg['tsne'], cfg['bo_pool'], cfg['bo']
@@ -144,22 +159,24 @@ def _train_job(args):
     from opemb_nb.core import worker_init; worker_init()
     return _train_step(*args)
 
-def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from) as `scale_runs` gives them
+def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from), as from `scale_runs`
                out, # the scale's results folder
                cfg:dict, # the scale's settings, with its 'name'
                device:str='cpu', # where to train
-               workers:int=1, # runs trained at once, one process and one thread each; 1 = one after another here
+               workers:int=1, # runs at once, a process and a thread each; 1 = in turn, here
                quiet:bool=True # no progress bars
               )->dict: # run -> training summary
-    "Train the runs of a scale, up to `workers` at once; a continued run waits for the run it continues from."
+    "Train the runs of a scale, `workers` at once; a continued run waits for the one it continues."
     import concurrent.futures as cf, multiprocessing as mp
     L, done, res, tic = Ledger(Path(out) / 'ledger.json'), set(), {}, time.perf_counter()
     def finish(run, s):
         res[run] = s; done.add(run)
-        if not s.get('skipped'): L.record(f'{run}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
+        if not s.get('skipped'):
+            L.record(f'{run}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
         f = s.get('final') or {}
-        print(f"{run}: training {'already complete' if s.get('skipped') else 'done'} ({len(done)}/{len(runs)}; recon "
-              f"{f.get('recon', float('nan')):.3f} nats/graph; {time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
+        print(f"{run}: training {'already complete' if s.get('skipped') else 'done'} "
+              f"({len(done)}/{len(runs)}; recon {f.get('recon', float('nan')):.3f} nats/graph; "
+              f"{time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
     if workers <= 1 or len(runs) <= 1:
         for run, _ in runs: finish(run, _train_step(run, out, cfg, device, quiet))
         return res
@@ -167,33 +184,39 @@ def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from) a
     with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
         running = {}
         while todo or running:
-            for r in [r for r in todo if r[1] is None or r[1] in done][:max(0, workers - len(running))]:
-                todo.remove(r); running[ex.submit(_train_job, (r[0], out, cfg, device, True))] = r[0]
+            ready = [r for r in todo if r[1] is None or r[1] in done]
+            for r in ready[:max(0, workers - len(running))]:
+                todo.remove(r)
+                running[ex.submit(_train_job, (r[0], out, cfg, device, True))] = r[0]
                 print(f"{r[0]}: training started", file=sys.stderr, flush=True)
-            if not running: raise RuntimeError(f"runs {[r for r, _ in todo]} wait for runs that are not in this replication")
+            if not running:
+                waiting = [r for r, _ in todo]
+                raise RuntimeError(f"runs {waiting} wait for runs that are not in this replication")
             fin, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for f in fin: finish(running.pop(f), f.result())
     return res
 
 # %% ../nbs/11_replicate.ipynb #ec2c5484
-def replicate_model(name:str, # a run of the scale: a model name, or `dvae-emb-t2` (see `scale_runs`)
+def replicate_model(name:str, # a run of the scale: a model name or `dvae-emb-t2` (`scale_runs`)
                     out, # the scale's results folder, e.g. results/quick
                     scale:str='quick', # a name in `SCALES`: 'quick', 'cpu' or 'paper'
                     device=None, # 'cpu' or 'cuda' (default: cuda when available)
                     steps=None, # restrict to these steps (default: all)
                     quiet:bool=True # no progress bars
                    )->dict:
-    "Train and evaluate one model at a scale, skipping what is complete and current; returns its summary entry."
+    "Train and evaluate one model at a scale, skipping what is complete and current; its summary."
     cfg = dict(SCALES[scale], name=scale)
     device = device or default_device()
     out = Path(out); run = out / name; L = Ledger(out / 'ledger.json')
     want = lambda s: steps is None or s in steps
     if want('train'):
         s = _train_step(name, out, cfg, device, quiet)
-        if not s.get('skipped'): L.record(f'{name}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
+        if not s.get('skipped'):
+            L.record(f'{name}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
     w = weights_hash(run)
-    if w is None: raise RuntimeError(f"{run}: no trained weights (model.pt); run the 'train' step first")
-    for step, fn, settings, artifact in _steps(name, run, cfg, device):  # t-SNE and BO for dvae, dvae-emb only
+    if w is None:
+        raise RuntimeError(f"{run}: no trained weights (model.pt); run the 'train' step first")
+    for step, fn, settings, artifact in _steps(name, run, cfg, device):  # t-SNE, BO: D-VAE's
         if not want(step): continue
         stamp = _hash([settings, w])
         if L.current(f'{name}/{step}', stamp, run / artifact): continue
@@ -214,51 +237,62 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
     run, L = Path(out) / name, Ledger(Path(out) / 'ledger.json')
     cfg, m, g = _read(run / 'config.json'), _read(run / 'metrics.json'), _read(run / 'sgp.json')
     s = cfg.get('summary', {}); prov = cfg.get('provenance', {}); st = cfg.get('settings') or {}
-    n_steps = math.ceil(cfg['n_train'] / st['batch_size']) * st['epochs'] * st['iterations'] if cfg.get('n_train') and st.get('batch_size') else None
+    n_steps = None
+    if cfg.get('n_train') and st.get('batch_size'):
+        n_steps = math.ceil(cfg['n_train'] / st['batch_size']) * st['epochs'] * st['iterations']
     it = re.fullmatch(r'.+-t(\d+)', name)
-    e = dict(model=run_model(name), run=name, iteration=int(it[1]) if it else (st.get('iterations')),
-             continues=(st.get('init_embedding') or {}).get('run'), recipe=(st.get('recipe') or {}).get('name', 'paper') if st else None,
-             recipe_settings=st.get('recipe'), steps=n_steps, batch_size=st.get('batch_size'), lr=st.get('lr'), 
-             scale=prov.get('scale'), epochs=st.get('epochs'), iterations=st.get('iterations'), n_train=cfg.get('n_train'), n_test=cfg.get('n_test'),
-             model_config=cfg.get('model_config'), device=prov.get('device'), train_seconds=s.get('seconds'),
-             wall_seconds=round(L.seconds(f'{name}/'), 1), commit=prov.get('commit'))
+    recipe = (st.get('recipe') or {}).get('name', 'paper') if st else None
+    e = dict(model=run_model(name), run=name, iteration=int(it[1]) if it else st.get('iterations'),
+             continues=(st.get('init_embedding') or {}).get('run'), recipe=recipe,
+             recipe_settings=st.get('recipe'), steps=n_steps, batch_size=st.get('batch_size'),
+             lr=st.get('lr'), scale=prov.get('scale'), epochs=st.get('epochs'),
+             iterations=st.get('iterations'), n_train=cfg.get('n_train'), n_test=cfg.get('n_test'),
+             model_config=cfg.get('model_config'), device=prov.get('device'),
+             train_seconds=s.get('seconds'), wall_seconds=round(L.seconds(f'{name}/'), 1),
+             commit=prov.get('commit'))
     for k in ('recon_acc', 'validity', 'uniqueness', 'novelty'): e[k] = m.get(k)
     for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std'): e[k] = g.get(k)
     e['metrics_provenance'], e['sgp_provenance'] = m.get('provenance'), g.get('provenance')
     return e
 
 # %% ../nbs/11_replicate.ipynb #028ed56d
-STEPS = ('train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo')  # the steps of a model's pipeline, in order
+STEPS = ('train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo')  # a model's pipeline, in order
 
-def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (the full split, fast recipe, 2 CPU cores) or 'paper' (GPU)
+def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 'paper' (GPU)
               out=None, # results folder (default: results/<scale>)
               models=MODELS, # which models
               device=None, # 'cpu' or 'cuda' (default: cuda when available)
               steps=None, # restrict to these steps: train, evaluate, predict, tsne, bo_pool, bo
               quiet:bool=True # no progress bars
              )->dict:
-    "Replicate the paper's experiments for `models` at `scale`; writes OUT/summary.json and returns it."
-    if scale not in SCALES: raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
+    "Replicate the paper's experiments for `models` at `scale`; writes, returns OUT/summary.json."
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
     bad = [m for m in models if m not in MODELS]
     if bad: raise ValueError(f"unknown model(s) {bad}; the paper's six are {', '.join(MODELS)}")
     out = Path(out or Path('results') / scale); out.mkdir(parents=True, exist_ok=True)
-    tic, cfg, device = time.perf_counter(), dict(SCALES[scale], name=scale), device or default_device()
+    tic, cfg = time.perf_counter(), dict(SCALES[scale], name=scale)
+    device = device or default_device()
     flush_denormals()  # denormals of converged models slow every CPU step (benchmarks/denormals.py)
     runs = scale_runs(cfg, models)
     if steps is None or 'train' in steps:
-        print(f"== training {len(runs)} runs ({scale} scale): {', '.join(r for r, _ in runs)}", file=sys.stderr, flush=True)
+        print(f"== training {len(runs)} runs ({scale} scale): {', '.join(r for r, _ in runs)}",
+              file=sys.stderr, flush=True)
         train_runs(runs, out, cfg, device, workers=cfg['train'].get('workers', 1), quiet=quiet)
     later = [s for s in (steps or STEPS) if s != 'train']
     for i, (name, _) in enumerate(runs):
-        print(f"== {name} ({scale} scale, run {i + 1} of {len(runs)}; {time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
+        print(f"== {name} ({scale} scale, run {i + 1} of {len(runs)}; "
+              f"{time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
         replicate_model(name, out, scale, device, later, quiet)
     old = _read(out / 'summary.json').get('models', {})
     entries = {**old, **{n: summary_entry(n, out) for n, _ in runs}}
     summ = dict(scale=scale, settings=SCALES[scale], models=entries,
-                provenance=provenance(None, SCALES[scale]['train']['epochs'], scale, device or default_device(),
+                provenance=provenance(None, SCALES[scale]['train']['epochs'], scale,
+                                      device or default_device(),
                                       seconds_this_call=round(time.perf_counter() - tic, 1)))
     atomic_write_json(out / 'summary.json', summ)
-    print(f"== {scale} scale done in {time.perf_counter() - tic:.0f} s: {out / 'summary.json'}", file=sys.stderr, flush=True)
+    print(f"== {scale} scale done in {time.perf_counter() - tic:.0f} s: {out / 'summary.json'}",
+          file=sys.stderr, flush=True)
     return summ
 
 # %% ../nbs/11_replicate.ipynb #14a72f86
@@ -276,7 +310,8 @@ def load_summary(root=None # the results folder (default: the repository's resul
 from .cli import Param, cli_command
 
 def replicate_command(
-    scale:Param(choices=list(SCALES))='quick', # quick (CPU minutes), cpu (full split, fast recipe) or paper (GPU)
+    # quick (CPU minutes), cpu (full split, fast recipe) or paper (GPU)
+    scale:Param(choices=list(SCALES))='quick',
     out:str|None=None, # results folder (default: results/<scale>)
     models:Param(nargs='+', choices=list(MODELS))=MODELS, # models to run, of the paper's six
     device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
@@ -287,8 +322,9 @@ def replicate_command(
     s = replicate(scale, out, models, device, steps, quiet=not progress)
     for n, e in s['models'].items():  # every run of the scale
         f = lambda v: '  n/a ' if v is None else f"{v:6.3f}"
-        print(f"{n:9s} recon {f(e['recon_acc'])} valid {f(e['validity'])} unique {f(e['uniqueness'])} "
-              f"rmse {f(e['rmse_mean'])} r {f(e['pearson_mean'])}  {e['wall_seconds']} s")
+        print(f"{n:9s} recon {f(e['recon_acc'])} valid {f(e['validity'])} "
+              f"unique {f(e['uniqueness'])} rmse {f(e['rmse_mean'])} r {f(e['pearson_mean'])}  "
+              f"{e['wall_seconds']} s")
     return s
 
 replicate_cli = cli_command(replicate_command, 'opemb replicate')

@@ -8,12 +8,12 @@ import csv, hashlib, io, json, math, random, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez, make_model,
-                           model_names, provenance, default_device, flush_denormals)
+from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez,
+                           make_model, model_names, provenance, default_device, flush_denormals)
 from .data import load_enas6, ENASData
-from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTART, _why, _set_aside, _ARTIFACTS,
-                           _write_log, read_log, _config_file, read_config, _latent_name, save_latents, _read_checkpoint,
-                           _run_dir, _run_weights)
+from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTART, _why,
+                           _set_aside, _ARTIFACTS, _write_log, read_log, _config_file, read_config,
+                           _latent_name, save_latents, _read_checkpoint, _run_dir, _run_weights)
 
 # %% auto #0
 __all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'train_cli', 'default_iterations', 'recipe_settings', 'lr_factor',
@@ -21,13 +21,9 @@ __all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'train_cli', 'default_iter
            'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained', 'train_command']
 
 # %% ../nbs/06_train.ipynb #ea61ec16
-PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1, patience=10)
+PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1,
+                      patience=10)
 ITERATIONS = {'dvae-emb': 4}  # paper: T = 4 for DVAE-EMB, T = 1 otherwise (GCN-EMB included)
-
-RECIPES = {  # named training recipes: optimiser settings and the learning-rate schedule
-    'paper': dict(lr=1e-4, batch_size=32, schedule='plateau', warmup=0, final=None, clip=None),
-    'cpu': dict(lr=6e-3, batch_size=128, schedule='cosine', warmup=200, final=0.02, clip=10.0),
-}
 
 def default_iterations(model:str # registered model name
                       )->int:
@@ -35,19 +31,28 @@ def default_iterations(model:str # registered model name
     return ITERATIONS.get(model, 1)
 
 # %% ../nbs/06_train.ipynb #c1a7e0d2
-def recipe_settings(recipe:str|dict|None # a name in `RECIPES`, a dict of the same keys, or None (the paper's)
+RECIPES = {  # named training recipes: optimiser settings and the learning-rate schedule
+    'paper': dict(lr=1e-4, batch_size=32, schedule='plateau', warmup=0, final=None, clip=None),
+    'cpu': dict(lr=6e-3, batch_size=128, schedule='cosine', warmup=200, final=0.02, clip=10.0),
+}
+
+def recipe_settings(recipe:str|dict|None # a name in `RECIPES`, a dict of its keys; None: 'paper'
                    )->dict: # name, lr, batch_size, schedule, warmup, final, clip
     "The full settings of a training recipe, checked."
     if recipe is None: recipe = 'paper'
     if isinstance(recipe, str):
-        if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
         r = dict(RECIPES[recipe], name=recipe)
     else: r = dict(RECIPES['paper'], name='custom', **recipe)
-    if r['schedule'] not in ('plateau', 'cosine'): raise ValueError(f"recipe schedule must be 'plateau' or 'cosine', got {r['schedule']!r}")
+    if r['schedule'] not in ('plateau', 'cosine'):
+        raise ValueError(f"recipe schedule must be 'plateau' or 'cosine', got {r['schedule']!r}")
     if r['schedule'] == 'cosine' and not (r.get('final') is not None and 0 <= r['final'] <= 1):
-        raise ValueError(f"a cosine recipe needs final (a fraction of lr in [0, 1]), got {r.get('final')!r}")
+        raise ValueError(f"a cosine recipe needs final (a fraction of lr in [0, 1]), "
+                         f"got {r.get('final')!r}")
     return r
 
+# %% ../nbs/06_train.ipynb #c9e3a7f4
 def lr_factor(step:int, # optimiser steps taken in this iteration
               total:int, # optimiser steps of the iteration
               warmup:int=0, # linear warm-up steps
@@ -65,7 +70,8 @@ def run_data(subset:int|None=None # first N training graphs (and ~N/9 test graph
     tr, te = load_enas6('train'), load_enas6('test')
     ntr, nte = len(tr), len(te)
     if subset is not None:
-        if not 1 <= subset <= ntr: raise ValueError(f"subset must be between 1 and {ntr}, got {subset}")
+        if not 1 <= subset <= ntr:
+            raise ValueError(f"subset must be between 1 and {ntr}, got {subset}")
         ntr, nte = subset, max(1, round(subset * len(te) / len(tr)))
     return tr.head(ntr), te.head(nte)
 
@@ -75,12 +81,14 @@ def seed_everything(seed:int # the run's seed (paper: 1)
     "Seed Python's `random`, numpy and torch (CPU and CUDA)."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
+# %% ../nbs/06_train.ipynb #e5a97c20
 def rng_state()->dict:
     "The state of every random number generator a run uses."
     s = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state())
     if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
     return s
 
+# %% ../nbs/06_train.ipynb #3f60c8b1
 def set_rng_state(s:dict # from `rng_state`
                  ):
     "Restore the generators saved by `rng_state`."
@@ -94,11 +102,11 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
                 order, # the order of this epoch (indices into `data`)
                 batch_size:int=32, # graphs per batch
                 beta:float=0.005, # weight of the KL term
-                on_batch=None, # called as `on_batch(batch_index, model)` after every step (tests, hooks)
+                on_batch=None, # called as `on_batch(batch_index, model)` after every step (hooks)
                 pbar=None, # an optional tqdm bar updated per batch
                 loss_fn=None, # the loss of full batches, e.g. a `CompiledLoss`; None = `model.loss`
-                sched=None, # a learning-rate scheduler stepped after every optimiser step (per-step recipes)
-                clip:float|None=None # clip the gradient norm to this (None = no clipping, the paper)
+                sched=None, # a learning-rate scheduler stepped after every optimiser step
+                clip:float|None=None # clip the gradient norm to this; None: no clipping (the paper)
                )->list[float]: # summed loss, recon, kl over the epoch
     "Train `model` for one epoch over `data` in the given order."
     model.train()
@@ -115,13 +123,13 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
     return tot.tolist()
 
 def _step(fn, model, opt, types, adj, beta, clip=None):
-    "One optimiser step on one batch; a step of a `CompiledLoss` that fails is retried eagerly (and it stays eager)."
+    "One optimiser step on one batch; a failing `CompiledLoss` step is redone eagerly, for good."
     try:
         opt.zero_grad(set_to_none=True)
         loss, recon, kld = fn(types, adj, beta)
         loss.backward()
     except Exception as e:
-        if not isinstance(fn, CompiledLoss) or fn.error is not None: raise  # an eager failure is a real error
+        if not isinstance(fn, CompiledLoss) or fn.error is not None: raise  # eager: a real error
         fn.fail(e)  # compiling failed: from now on (and for this batch) the eager loss
         opt.zero_grad(set_to_none=True)
         loss, recon, kld = model.loss(types, adj, beta)
@@ -132,70 +140,82 @@ def _step(fn, model, opt, types, adj, beta, clip=None):
     return loss, recon, kld
 
 # %% ../nbs/06_train.ipynb #ff02c9bd
-from .compute import COMPILE_BACKENDS, CompiledLoss  # the compiled training step (opemb_nb.compute)
+from .compute import COMPILE_BACKENDS, CompiledLoss  # the compiled training step
 
 # %% ../nbs/06_train.ipynb #3363f4e8
 class TrainingDiverged(TrainingError):
     "A non-finite loss: the run stopped, the last good checkpoint is kept."
 
 # %% ../nbs/06_train.ipynb #80180d15
-def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta, recipe=None, init_embedding=None):
+def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta,
+              recipe=None, init_embedding=None):
     s = dict(model=model, model_kwargs=dict(sorted((model_kwargs or {}).items())), epochs=epochs,
-             iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr, beta=beta)
-    if recipe is not None and recipe['name'] != 'paper': s['recipe'] = recipe  # paper runs keep their settings unchanged
+             iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr,
+             beta=beta)
+    # paper runs keep their settings unchanged
+    if recipe is not None and recipe['name'] != 'paper': s['recipe'] = recipe
     if init_embedding is not None: s['init_embedding'] = init_embedding
     return s
 
 def _read_config(out):
-    "The config.json of a run `train` is asked to continue (as `read_config`; what to do said for training)."
+    "The config.json of a run `train` is to continue (as `read_config`, with training's advice)."
     cfg = _config_file(out, _RESTART)
     if cfg is not None and not isinstance(cfg.get('settings'), dict):
-        raise RunFileError(f"{out / 'config.json'}: no 'settings' entry (not a config.json written by opemb train); {_RESTART}")
+        raise RunFileError(f"{out / 'config.json'}: no 'settings' entry "
+                           f"(not a config.json written by opemb train); {_RESTART}")
     return cfg
 
 def _summary(out, cfg, rows, skipped):
     T, E = cfg['settings']['iterations'], cfg['settings']['epochs']
-    return dict(out_dir=str(out), model=cfg['model'], status=cfg['status'], skipped=skipped, epochs=E, iterations=T,
-                n_train=cfg['n_train'], n_test=cfg['n_test'], device=cfg['device'],
+    return dict(out_dir=str(out), model=cfg['model'], status=cfg['status'], skipped=skipped,
+                epochs=E, iterations=T, n_train=cfg['n_train'], n_test=cfg['n_test'],
+                device=cfg['device'],
                 final=rows[-1] if rows else None, seconds=float(sum(r['seconds'] for r in rows)),
                 latent=str(out / _latent_name(T, T, E)))
 
 def _new_model(name, model_kwargs, device, emb=None):
     model = make_model(name, **(model_kwargs or {})).to(device)
     if emb is not None:
-        if getattr(model, 'op_embedding', None) is None: raise TrainingError(f"{name} has no operation embedding to carry over")
+        if getattr(model, 'op_embedding', None) is None:
+            raise TrainingError(f"{name} has no operation embedding to carry over")
         with torch.no_grad(): model.op_embedding.weight.copy_(emb)
     return model
 
 def _optim(model, lr, recipe=None, steps:int=1):
-    "Adam and the recipe's scheduler: ReduceLROnPlateau per epoch (the paper) or per-step warm-up + cosine decay."
+    "Adam and the scheduler: ReduceLROnPlateau per epoch (the paper) or warm-up + cosine per step."
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     if recipe is not None and recipe['schedule'] == 'cosine':
         w, f = recipe['warmup'], recipe['final']
         return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, w, f))
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='min', factor=PAPER_SETTINGS['factor'],
-                                                       patience=PAPER_SETTINGS['patience'])
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, mode='min', factor=PAPER_SETTINGS['factor'], patience=PAPER_SETTINGS['patience'])
     return opt, sched
 
 def _init_embedding(path):
-    "The embedding table saved by another run (`embedding_iter<t>.npy`) and its record for the settings."
+    "The embedding table of another run (`embedding_iter<t>.npy`) and its record for the settings."
     path = Path(path)
+    advice = "give an embedding_iter<t>.npy of a finished run"
     try: a = np.load(path)
-    except Exception as e: raise RunFileError(f"{path}: not a readable .npy embedding table ({_why(e)}); give an embedding_iter<t>.npy of a finished run")
-    if a.ndim != 2: raise RunFileError(f"{path}: an embedding table must be 2-D (types x size), got shape {a.shape}; give an embedding_iter<t>.npy of a finished run")
-    return torch.from_numpy(a.astype(np.float32)), dict(file=path.name, run=path.parent.name, sha256=hashlib.sha256(a.tobytes()).hexdigest()[:16])
+    except Exception as e:
+        raise RunFileError(f"{path}: not a readable .npy embedding table ({_why(e)}); {advice}")
+    if a.ndim != 2:
+        raise RunFileError(f"{path}: an embedding table must be 2-D (types x size), "
+                           f"got shape {a.shape}; {advice}")
+    sha = hashlib.sha256(a.tobytes()).hexdigest()[:16]
+    info = dict(file=path.name, run=path.parent.name, sha256=sha)
+    return torch.from_numpy(a.astype(np.float32)), info
 
 # %% ../nbs/06_train.ipynb #5a43fd4c
-def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn', ...)
+def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', ...)
           out_dir, # run directory (created)
           epochs:int=300, # epochs per iteration (paper: 300)
           iterations:int|None=None, # T; None = the paper's (4 for dvae-emb, else 1)
-          subset:int|None=None, # first N training graphs (and ~N/9 test graphs); None = the full split
+          subset:int|None=None, # first N training graphs (and ~N/9 test graphs); None = all
           device:str|None=None, # 'cpu' or 'cuda'; None = cuda when available
           seed:int=1, # seed of torch, numpy and random (paper: 1)
           resume:bool=False, # continue an unfinished run in `out_dir` from its checkpoint
-          save_every:int=100, # latent means every this many epochs (and at the end of each iteration)
-          checkpoint_every:int=1, # resumable checkpoint every this many epochs (and at the end); a kill loses < this many
+          save_every:int=100, # latent means every this many epochs (and at each iteration's end)
+          checkpoint_every:int=1, # resumable checkpoint every this many epochs (and at the end)
           batch_size:int|None=None, # graphs per batch; None = the recipe's (paper: 32)
           lr:float|None=None, # peak Adam learning rate; None = the recipe's (paper: 1e-4)
           beta:float=0.005, # KL weight (reference code: 0.005)
@@ -204,27 +224,37 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
           overwrite:bool=False, # delete an existing run in `out_dir` first
           scale:str|None=None, # provenance label; None = 'paper' for paper settings, else 'quick'
           on_batch=None, # hook `on_batch(batch_index, model)` after every optimiser step
-          recipe:str|dict|None=None, # training recipe (`RECIPES`: 'paper', 'cpu'); None = the paper's
-          init_embedding=None, # an `embedding_iter<t>.npy` of another run: the first iteration starts from this table
-          flush_denormal:bool=True, # on a CPU, flush denormal numbers to zero (a converging model gets several times faster); stays set for the process
-          compile:str|None=None # torch.compile backend of the training step (`COMPILE_BACKENDS`; 'inductor' = CUDA graphs on a GPU); None = eager
-         )->dict: # summary: out_dir, model, status, skipped, epochs, iterations, n_train, n_test, device, final, seconds, latent
-    "Train a registered graph VAE as the paper did (or with another recipe), resumably; returns a summary of the run."
-    if model not in model_names(): raise ValueError(f"unknown model {model!r}; known: {', '.join(model_names())}")
+          recipe:str|dict|None=None, # training recipe (`RECIPES`); None = the paper's
+          init_embedding=None, # iteration 1 starts from this `embedding_iter<t>.npy`
+          flush_denormal:bool=True, # on a CPU, flush denormals to zero (for the process)
+          compile:str|None=None # torch.compile backend (`COMPILE_BACKENDS`); None = eager
+         )->dict: # summary: out_dir, model, status, skipped, epochs, ..., final, seconds, latent
+    "Train a registered graph VAE as the paper did (or with another recipe), resumably."
+    if model not in model_names():
+        raise ValueError(f"unknown model {model!r}; known: {', '.join(model_names())}")
     rec = recipe_settings(recipe)
-    lr = rec['lr'] if lr is None else lr; batch_size = rec['batch_size'] if batch_size is None else batch_size
+    lr = rec['lr'] if lr is None else lr
+    batch_size = rec['batch_size'] if batch_size is None else batch_size
     rec.update(lr=lr, batch_size=batch_size)
-    for k, v in dict(epochs=epochs, save_every=save_every, checkpoint_every=checkpoint_every, batch_size=batch_size).items():
-        if not (isinstance(v, int) and v >= 1): raise ValueError(f"{k} must be a positive integer, got {v!r}")
-    if compile is not None and compile not in COMPILE_BACKENDS: raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, got {compile!r}")
+    counts = dict(epochs=epochs, save_every=save_every, checkpoint_every=checkpoint_every,
+                  batch_size=batch_size)
+    for k, v in counts.items():
+        if not (isinstance(v, int) and v >= 1):
+            raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    if compile is not None and compile not in COMPILE_BACKENDS:
+        raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, "
+                         f"got {compile!r}")
     T = default_iterations(model) if iterations is None else iterations
-    if not (isinstance(T, int) and T >= 1): raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
+    if not (isinstance(T, int) and T >= 1):
+        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     device = device or default_device()
     if flush_denormal: flush_denormals(device)  # benchmarks/denormals.py
-    if torch.device(device).type == 'cuda' and not torch.cuda.is_available(): raise TrainingError("device 'cuda' requested but no GPU is available")
+    if torch.device(device).type == 'cuda' and not torch.cuda.is_available():
+        raise TrainingError("device 'cuda' requested but no GPU is available")
     out = Path(out_dir)
-    emb0, emb0_info = _init_embedding(init_embedding) if init_embedding is not None else (None, None)
-    settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta, rec, emb0_info)
+    emb0, emb0_info = (None, None) if init_embedding is None else _init_embedding(init_embedding)
+    settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta, rec,
+                         emb0_info)
     # --- an existing run: skip, resume, refuse or replace
     cfg = _read_config(out) if out.exists() else None
     ckpt = done = None
@@ -234,52 +264,66 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
         cfg = None
     if cfg is not None:
         if cfg.get('settings') != settings:
-            diff = {k: (cfg.get('settings', {}).get(k), v) for k, v in settings.items() if cfg.get('settings', {}).get(k) != v}
-            raise TrainingError(f"{out} holds a run with other settings (existing, requested): {diff}; "
-                                f"use another directory or overwrite=True (--overwrite)")
+            old = cfg.get('settings', {})
+            diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v}
+            raise TrainingError(f"{out} holds a run with other settings (existing, requested): "
+                                f"{diff}; use another directory or overwrite=True (--overwrite)")
         if cfg.get('status') == 'complete' and (out / 'model.pt').exists():
             try: rows = read_log(out)
             except (OSError, ValueError, KeyError, TypeError, csv.Error) as e:
-                raise RunFileError(f"{out / 'log.csv'}: not a log written by train ({_why(e)}); restore it from a copy of the run, or {_RESTART}")
+                raise RunFileError(f"{out / 'log.csv'}: not a log written by train ({_why(e)}); "
+                                   f"restore it from a copy of the run, or {_RESTART}")
             return _summary(out, cfg, rows, skipped=True)
-        if not resume: raise TrainingError(f"{out} holds an unfinished run; pass resume=True (--resume) to continue it "
-                                           f"or overwrite=True (--overwrite) to start again")
+        if not resume:
+            raise TrainingError(f"{out} holds an unfinished run; pass resume=True (--resume) to "
+                                f"continue it or overwrite=True (--overwrite) to start again")
         ck, why, bad = out / 'checkpoint.pt', None, []
         if ck.exists(): ckpt, why = _read_checkpoint(ck)
-        if ckpt is None:  # no checkpoint (e.g. brought back without one) or an unreadable one: from the last embedding
+        # no checkpoint (a run copied without it) or an unreadable one: from the last finished table
+        if ckpt is None:
             done = _finished_iterations(out, epochs, T, bad)
             if why is not None:
-                if done is None: raise RunFileError(f"{ck}: {why}, and no finished iteration to continue from without it; {_RESTART}, "
-                                                    f"or delete {ck.name} and resume (training starts from epoch 1)")
+                if done is None: raise RunFileError(
+                    f"{ck}: {why}, and no finished iteration to continue from without it; "
+                    f"{_RESTART}, or delete {ck.name} and resume (training starts from epoch 1)")
                 bad.insert(0, (ck, why))
             for f, w in bad:  # set aside, never overwritten by the files training writes again
                 at = f"the end of iteration {done[0]}" if done else "epoch 1"
-                warnings.warn(f"{f}: {w}; kept as {_set_aside(f).name}, training continues from {at}", RunFileWarning)
-    if out.exists():  # temporary files of writes interrupted by a hard kill (never the artifacts themselves)
+                kept = _set_aside(f).name
+                warnings.warn(f"{f}: {w}; kept as {kept}, training continues from {at}",
+                              RunFileWarning)
+    if out.exists():  # temporary files of writes interrupted by a hard kill (never the artifacts)
         for f in out.glob('.*.tmp'):
             if _ARTIFACTS.match(f.name[1:].rsplit('.', 2)[0]): f.unlink()
     tr, te = run_data(subset)
     tr, te = tr.to(device), te.to(device)
-    scale = scale or ('paper' if (epochs, subset, model_kwargs or {}, T) == (300, None, {}, default_iterations(model)) else 'quick')
+    paper = (epochs, subset, model_kwargs or {}, T) == (300, None, {}, default_iterations(model))
+    scale = scale or ('paper' if paper else 'quick')
     probe = make_model(model, **(model_kwargs or {}))
-    cfg = dict(model=model, model_config=probe.config, settings=settings, n_train=len(tr), n_test=len(te),
-               subset_note=None if subset is None else f"first {len(tr)} training and first {len(te)} test graphs of the published split",
-               device=str(device), save_every=save_every, checkpoint_every=checkpoint_every, status='running',
-               provenance=provenance(model, epochs, scale, device, iterations=T, seed=seed, subset=subset))
+    note = f"first {len(tr)} training and first {len(te)} test graphs of the published split"
+    prov = provenance(model, epochs, scale, device, iterations=T, seed=seed, subset=subset)
+    cfg = dict(model=model, model_config=probe.config, settings=settings, n_train=len(tr),
+               n_test=len(te), subset_note=None if subset is None else note,
+               device=str(device), save_every=save_every, checkpoint_every=checkpoint_every,
+               status='running', provenance=prov)
     del probe
     atomic_write_json(out / 'config.json', cfg)
     rows = ckpt['log'] if ckpt else done[1] if done else []
-    t0_iter, emb = (ckpt['iteration'], ckpt['emb_init']) if ckpt else (done[0] + 1, done[2]) if done else (1, emb0)
+    if ckpt: t0_iter, emb = ckpt['iteration'], ckpt['emb_init']
+    else: t0_iter, emb = (done[0] + 1, done[2]) if done else (1, emb0)
     from tqdm.auto import tqdm
     for t in range(t0_iter, T + 1):
         if ckpt is not None and ckpt['iteration'] == t:   # resume inside this iteration
             m = _new_model(model, model_kwargs, device)
             opt, sched = _optim(m, lr, rec, epochs * math.ceil(len(tr) / batch_size))
             try:
-                m.load_state_dict(ckpt['model']); opt.load_state_dict(ckpt['optimizer']); sched.load_state_dict(ckpt['scheduler'])
+                m.load_state_dict(ckpt['model']); opt.load_state_dict(ckpt['optimizer'])
+                sched.load_state_dict(ckpt['scheduler'])
             except (RuntimeError, KeyError, TypeError, ValueError) as e:
-                raise RunFileError(f"{out / 'checkpoint.pt'}: does not fit the model of these settings ({_why(e)}); {_RESTART}, "
-                                   f"or delete checkpoint.pt and resume (training starts from epoch 1)")
+                raise RunFileError(
+                    f"{out / 'checkpoint.pt'}: does not fit the model of these settings "
+                    f"({_why(e)}); {_RESTART}, or delete checkpoint.pt and resume "
+                    f"(training starts from epoch 1)")
             order, e0 = list(ckpt['order']), ckpt['epoch']
             set_rng_state(ckpt['rng']); ckpt = None
         else:
@@ -290,7 +334,8 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
         loss_fn = CompiledLoss(m, compile) if compile else None
         cfg['compile'] = None if loss_fn is None else loss_fn.status
         nb = math.ceil(len(tr) / batch_size)
-        ebar = tqdm(total=epochs, initial=e0, desc=f"{model} {t}/{T}" if T > 1 else model, disable=quiet, unit='epoch')
+        desc = f"{model} {t}/{T}" if T > 1 else model
+        ebar = tqdm(total=epochs, initial=e0, desc=desc, disable=quiet, unit='epoch')
         bbar = tqdm(total=nb, leave=False, disable=quiet, unit='batch')
         try:
             for epoch in range(e0 + 1, epochs + 1):
@@ -298,34 +343,41 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                 bbar.reset(total=nb)
                 lr_now, tic = opt.param_groups[0]['lr'], time.perf_counter()
                 per_step = rec['schedule'] == 'cosine'
-                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar, loss_fn,
-                                              sched if per_step else None, rec['clip'])
-                if loss_fn is not None and cfg['compile'] != loss_fn.status:  # record what ran (compiled, or why not)
+                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar,
+                                              loss_fn, sched if per_step else None, rec['clip'])
+                if loss_fn is not None and cfg['compile'] != loss_fn.status:  # what ran, or why not
                     cfg['compile'] = loss_fn.status; atomic_write_json(out / 'config.json', cfg)
                 if not all(map(math.isfinite, (loss, recon, kl))):
-                    last = f"iteration {rows[-1]['iteration']}, epoch {rows[-1]['epoch']}" if rows else "none: no epoch finished"
+                    last = (f"iteration {rows[-1]['iteration']}, epoch {rows[-1]['epoch']}" if rows
+                            else "none: no epoch finished")
                     cfg['status'] = 'diverged'; atomic_write_json(out / 'config.json', cfg)
-                    raise TrainingDiverged(f"{model}: non-finite loss (loss={loss}, recon={recon}, kl={kl}) in iteration {t}, "
-                                           f"epoch {epoch}; training stopped. The last good checkpoint ({last}) is kept in "
-                                           f"{out / 'checkpoint.pt'}")
+                    raise TrainingDiverged(
+                        f"{model}: non-finite loss (loss={loss}, recon={recon}, kl={kl}) in "
+                        f"iteration {t}, epoch {epoch}; training stopped. The last good checkpoint "
+                        f"({last}) is kept in {out / 'checkpoint.pt'}")
                 if not per_step: sched.step(loss)
                 n = len(tr)
-                rows.append(dict(iteration=t, epoch=epoch, loss=loss / n, recon=recon / n, kl=kl / n, lr=lr_now,
-                                 seconds=round(time.perf_counter() - tic, 3)))
-                if epoch % save_every == 0 or epoch == epochs: save_latents(out / _latent_name(t, T, epoch), m, tr, te)
+                rows.append(dict(iteration=t, epoch=epoch, loss=loss / n, recon=recon / n,
+                                 kl=kl / n, lr=lr_now, seconds=round(time.perf_counter() - tic, 3)))
+                if epoch % save_every == 0 or epoch == epochs:
+                    save_latents(out / _latent_name(t, T, epoch), m, tr, te)
                 if epoch % checkpoint_every == 0 or epoch == epochs:
                     atomic_torch_save(out / 'checkpoint.pt', dict(
-                        format=1, model_name=model, settings=settings, iteration=t, epoch=epoch, emb_init=emb,
-                        model=m.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                        rng=rng_state(), order=np.asarray(order, dtype=np.int64), log=rows))
+                        format=1, model_name=model, settings=settings, iteration=t, epoch=epoch,
+                        emb_init=emb, model=m.state_dict(), optimizer=opt.state_dict(),
+                        scheduler=sched.state_dict(), rng=rng_state(),
+                        order=np.asarray(order, dtype=np.int64), log=rows))
                 _write_log(out / 'log.csv', rows)
-                ebar.update(1); ebar.set_postfix(loss=f"{rows[-1]['loss']:.3f}", recon=f"{rows[-1]['recon']:.3f}", kl=f"{rows[-1]['kl']:.2f}")
+                ebar.update(1)
+                ebar.set_postfix(loss=f"{rows[-1]['loss']:.3f}", recon=f"{rows[-1]['recon']:.3f}",
+                                 kl=f"{rows[-1]['kl']:.2f}")
         finally: bbar.close(); ebar.close()
         if getattr(m, 'op_embedding', None) is not None:
             emb = m.op_embedding.weight.detach().cpu().clone()
             atomic_write_bytes(out / f'embedding_iter{t}.npy', _npy(emb.numpy()))
     _write_log(out / 'log.csv', rows)
-    atomic_torch_save(out / 'model.pt', dict(name=model, config=m.config, state_dict={k: v.cpu() for k, v in m.state_dict().items()}))
+    state = {k: v.cpu() for k, v in m.state_dict().items()}
+    atomic_torch_save(out / 'model.pt', dict(name=model, config=m.config, state_dict=state))
     cfg['status'] = 'complete'
     cfg['summary'] = _summary(out, cfg, rows, skipped=False)
     atomic_write_json(out / 'config.json', cfg)
@@ -335,17 +387,20 @@ def _npy(a):
     buf = io.BytesIO(); np.save(buf, a); return buf.getvalue()
 
 def _finished_iterations(out:Path, epochs:int, T:int, bad:list|None=None):
-    "(t, log rows up to t, embedding after t) of the last iteration t < T that finished (all epochs logged, table saved and readable), or None."
+    "(t, log rows to t, table after t) of the last finished iteration t < T, or None."
     try: rows = read_log(out)
     except (OSError, ValueError, KeyError, TypeError, csv.Error): return None
     t, emb = 0, None
-    while t + 1 < T and [r['epoch'] for r in rows if r['iteration'] == t + 1] == list(range(1, epochs + 1)):
+    all_epochs = list(range(1, epochs + 1))
+    complete = lambda i: [r['epoch'] for r in rows if r['iteration'] == i] == all_epochs
+    while t + 1 < T and complete(t + 1):
         p = out / f'embedding_iter{t + 1}.npy'
         if not p.exists(): break
         try: a = np.load(p)
         except Exception as e: a = e
-        if not (isinstance(a, np.ndarray) and a.ndim == 2):  # an unreadable table ends the finished iterations; `bad` gets it
-            if bad is not None: bad.append((p, f"not a readable .npy embedding table ({_why(a) if isinstance(a, Exception) else 'not 2-D'})"))
+        if not (isinstance(a, np.ndarray) and a.ndim == 2):  # unreadable: the end; `bad` gets it
+            why = _why(a) if isinstance(a, Exception) else 'not 2-D'
+            if bad is not None: bad.append((p, f"not a readable .npy embedding table ({why})"))
             break
         t, emb = t + 1, torch.from_numpy(a)
     if t == 0: return None
@@ -357,44 +412,55 @@ def pretrained_dir()->Path:
     from importlib.resources import files
     return Path(str(files('opemb_nb'))) / 'assets' / 'pretrained'
 
+# %% ../nbs/06_train.ipynb #b7a05e3c
 def export_pretrained(run_dir, # a finished training run
-                      name:str|None=None, # file name without .pt (default: the run directory's name)
+                      name:str|None=None, # file name without .pt (default: the run directory's)
                       dest=None, # folder (default: `pretrained_dir()`)
                       dtype=torch.float16 # storage type of the floating-point weights
                      )->Path:
-    "Write a run's final weights (as `dtype`), settings, provenance and Table 1-2 numbers to DEST/NAME.pt."
+    "Write a run's final weights (as `dtype`), settings, provenance and Table 1-2 numbers."
     out = _run_dir(run_dir)
     cfg = read_config(out)
     if cfg is None or cfg.get('status') != 'complete' or not (out / 'model.pt').exists():
-        raise TrainingError(f"{out}: not a finished run (no model.pt or status not 'complete'); train it first")
+        raise TrainingError(f"{out}: not a finished run (no model.pt or status not 'complete'); "
+                            f"train it first")
     sd = _run_weights(out / 'model.pt')
-    extra = {f: json.loads((out / f).read_text()) for f in ('metrics.json', 'sgp.json') if (out / f).exists()}
+    extra = {f: json.loads((out / f).read_text()) for f in ('metrics.json', 'sgp.json')
+             if (out / f).exists()}
     keep = ('recon_acc', 'validity', 'uniqueness', 'novelty', 'rmse_mean', 'pearson_mean')
-    d = dict(format=1, name=name or out.name, model=cfg['model'], model_kwargs=cfg['settings']['model_kwargs'],
-             settings=cfg['settings'], provenance=cfg['provenance'], final=(cfg.get('summary') or {}).get('final'),
+    d = dict(format=1, name=name or out.name, model=cfg['model'],
+             model_kwargs=cfg['settings']['model_kwargs'], settings=cfg['settings'],
+             provenance=cfg['provenance'], final=(cfg.get('summary') or {}).get('final'),
              results={k: v for e in extra.values() for k, v in e.items() if k in keep},
              state_dict={k: v.to(dtype) if v.is_floating_point() else v for k, v in sd.items()})
     path = Path(dest or pretrained_dir()) / f"{d['name']}.pt"
     atomic_torch_save(path, d)
     return path
 
+# %% ../nbs/06_train.ipynb #83c4a1b5
 def pretrained_names(dest=None # folder (default: `pretrained_dir()`)
                     )->list[str]:
     "The names `load_pretrained` knows."
     p = Path(dest or pretrained_dir())
     return sorted(f.stem for f in p.glob('*.pt')) if p.is_dir() else []
 
+# %% ../nbs/06_train.ipynb #f1b7c50d
 def load_pretrained(name:str, # e.g. 'dvae' or 'dvae-emb' (see `pretrained_names()`)
                     device:str='cpu', # where to put the model
                     dest=None # folder (default: `pretrained_dir()`)
                    ):
-    "A shipped pretrained model in float32 and evaluation mode; `.pretrained` holds its settings, provenance and results."
+    "A shipped pretrained model (float32, evaluation mode); `.pretrained`: its settings, results."
     path = Path(dest or pretrained_dir()) / f'{name}.pt'
-    if not path.exists(): raise FileNotFoundError(f"no pretrained model {name!r}; known: {', '.join(pretrained_names(dest)) or 'none'}")
+    if not path.exists():
+        known = ', '.join(pretrained_names(dest)) or 'none'
+        raise FileNotFoundError(f"no pretrained model {name!r}; known: {known}")
     try: d = torch.load(path, map_location='cpu')
-    except Exception as e: raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e}); reinstall the package or export it again")
+    except Exception as e:
+        raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e}); reinstall the package or "
+                         f"export it again")
     m = make_model(d['model'], **d['model_kwargs'])
-    m.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in d['state_dict'].items()})
+    m.load_state_dict({k: v.float() if v.is_floating_point() else v
+                       for k, v in d['state_dict'].items()})
     m.pretrained = {k: v for k, v in d.items() if k != 'state_dict'}
     return m.to(device).eval()
 
@@ -413,26 +479,31 @@ def train_command(*, model:Param(choices=model_names()), # model name
                   hs:pos_int=None, # hidden size (default: the paper's 501)
                   nz:pos_int=None, # latent size (default: the paper's 56)
                   save_every:pos_int=100, # save latent means every K epochs
-                  checkpoint_every:pos_int=1, # resumable checkpoint every C epochs (a kill loses fewer than C epochs)
-                  # training recipe (default: the paper's; 'cpu': the fast recipe of the learning-speed study)
+                  # resumable checkpoint every C epochs (a kill loses fewer than C epochs)
+                  checkpoint_every:pos_int=1,
+                  # training recipe (default: the paper's; 'cpu': the fast recipe of the
+                  # learning-speed study)
                   recipe:Param(choices=list(RECIPES))=None,
                   lr:float|None=None, # peak Adam learning rate (default: the recipe's; paper 1e-4)
                   batch_size:pos_int=None, # graphs per batch (default: the recipe's; paper 32)
                   beta:float=0.005, # KL weight, as the reference code
-                  init_embedding:str|None=None, # iteration 1 starts from this embedding_iter<t>.npy of another run
-                  # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU; default: eager)
+                  # iteration 1 starts from this embedding_iter<t>.npy of another run
+                  init_embedding:str|None=None,
+                  # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU;
+                  # default: eager)
                   compile:Param(choices=COMPILE_BACKENDS)=None,
                   quiet:bool=False # no progress bars
                  )->dict:
-    "Train a graph VAE on ENAS-6 as the paper did (Adam 1e-4, batch 32, ReduceLROnPlateau), or with another recipe."
+    "Train a graph VAE on ENAS-6 with the paper's recipe (Adam 1e-4, batch 32) or another one."
     kw = {k: v for k, v in dict(hs=hs, nz=nz).items() if v is not None}
-    s = train(model, out, epochs=epochs, iterations=iterations, subset=subset, device=device, seed=seed,
-              resume=resume, save_every=save_every, checkpoint_every=checkpoint_every, model_kwargs=kw, quiet=quiet,
-              overwrite=overwrite, compile=compile, recipe=recipe, lr=lr, batch_size=batch_size, beta=beta,
-              init_embedding=init_embedding)
+    s = train(model, out, epochs=epochs, iterations=iterations, subset=subset, device=device,
+              seed=seed, resume=resume, save_every=save_every, checkpoint_every=checkpoint_every,
+              model_kwargs=kw, quiet=quiet, overwrite=overwrite, compile=compile, recipe=recipe,
+              lr=lr, batch_size=batch_size, beta=beta, init_embedding=init_embedding)
     f = s['final']
-    print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; iteration {f['iteration']}, "
-          f"epoch {f['epoch']}: loss {f['loss']:.4f}, recon {f['recon']:.4f}, kl {f['kl']:.4f} per graph; {s['seconds']:.1f} s of training")
+    print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; "
+          f"iteration {f['iteration']}, epoch {f['epoch']}: loss {f['loss']:.4f}, "
+          f"recon {f['recon']:.4f}, kl {f['kl']:.4f} per graph; {s['seconds']:.1f} s of training")
     return s
 
 train_cli = cli_command(train_command, 'opemb train', warns=(RunFileWarning,))
