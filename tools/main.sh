@@ -15,5 +15,5 @@ log=nbs/_build/book.log; mkdir -p nbs/_build
 if ! jupyter-book build nbs >"$log" 2>&1; then tail -40 "$log"; echo "FAIL: the book build failed (log: $log)"; exit 1; fi
 if grep -qE "Execution Failed|CellExecutionError|Traceback" "$log"; then grep -nE -A5 "Execution Failed|CellExecutionError" "$log" | head -40; echo "FAIL: a chapter raised (log: $log)"; exit 1; fi
 test -f nbs/_build/html/index.html || { echo "FAIL: no nbs/_build/html/index.html (log: $log)"; exit 1; }
-grep -q '<img' nbs/_build/html/02_graphs.html || { echo "FAIL: the §4.4 chapter has no figures (a non-inline matplotlib backend?)"; exit 1; }
+grep -q '<img' nbs/_build/html/09_graphs.html || { echo "FAIL: the §4.4 chapter has no figures (a non-inline matplotlib backend?)"; exit 1; }
 echo "== done: open nbs/_build/html/index.html"
