@@ -82,24 +82,24 @@ def summary_runs(summ:dict|None # a replication summary (`opemb_nb.replicate.loa
     return out
 
 # %% ../nbs/16_paper.ipynb #436adef3
+def _frame(summ, paper, row):
+    "A table of the summary's runs: `row(label, our entry, the paper's numbers of its model)` per run."
+    import pandas as pd
+    from opemb_nb.replicate import run_model
+    runs = (summ or {}).get('models', {})
+    rows = [row(name, runs.get(k, {}), paper[run_model(k)]) for k, name in summary_runs(summ)]
+    return pd.DataFrame(rows).set_index('model')
+
 def _pct(v): return np.nan if v is None else round(100 * v, 2)
 
 def table1_frame(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
                 )->'pd.DataFrame':
     "The paper's Table 1 (%) beside ours, one row per run of the summary."
-    import pandas as pd
-    from opemb_nb.replicate import run_model
-    rows = []
-    for k, name in summary_runs(summ):
-        e, p = (summ or {}).get('models', {}).get(k, {}), PAPER_TABLE1[run_model(k)]
-        rows.append({'model': name,
-                     'accuracy (paper)': p['recon_acc'],
-                     'accuracy (ours)': _pct(e.get('recon_acc')),
-                     'validity (paper)': p['validity'], 'validity (ours)': _pct(e.get('validity')),
-                     'uniqueness (paper)': p['uniqueness'],
-                     'uniqueness (ours)': _pct(e.get('uniqueness')),
-                     'novelty (ours)': _pct(e.get('novelty')), 'steps': e.get('steps')})
-    return pd.DataFrame(rows).set_index('model')
+    return _frame(summ, PAPER_TABLE1, lambda name, e, p: {
+        'model': name, 'accuracy (paper)': p['recon_acc'], 'accuracy (ours)': _pct(e.get('recon_acc')),
+        'validity (paper)': p['validity'], 'validity (ours)': _pct(e.get('validity')),
+        'uniqueness (paper)': p['uniqueness'], 'uniqueness (ours)': _pct(e.get('uniqueness')),
+        'novelty (ours)': _pct(e.get('novelty')), 'steps': e.get('steps')})
 
 # %% ../nbs/16_paper.ipynb #c3a75a4b
 def _pm(m, s): return '—' if m is None else f"{m:.3f} ± {s:.3f}"
@@ -107,13 +107,8 @@ def _pm(m, s): return '—' if m is None else f"{m:.3f} ± {s:.3f}"
 def table2_frame(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
                 )->'pd.DataFrame':
     "The paper's Table 2 beside ours, one row per run of the summary."
-    import pandas as pd
-    from opemb_nb.replicate import run_model
-    rows = []
-    for k, name in summary_runs(summ):
-        e, p = (summ or {}).get('models', {}).get(k, {}), PAPER_TABLE2[run_model(k)]
-        rows.append({'model': name, 'RMSE (paper)': _pm(p['rmse_mean'], p['rmse_std']),
-                     'RMSE (ours)': _pm(e.get('rmse_mean'), e.get('rmse_std')),
-                     "Pearson's r (paper)": _pm(p['pearson_mean'], p['pearson_std']),
-                     "Pearson's r (ours)": _pm(e.get('pearson_mean'), e.get('pearson_std'))})
-    return pd.DataFrame(rows).set_index('model')
+    return _frame(summ, PAPER_TABLE2, lambda name, e, p: {
+        'model': name, 'RMSE (paper)': _pm(p['rmse_mean'], p['rmse_std']),
+        'RMSE (ours)': _pm(e.get('rmse_mean'), e.get('rmse_std')),
+        "Pearson's r (paper)": _pm(p['pearson_mean'], p['pearson_std']),
+        "Pearson's r (ours)": _pm(e.get('pearson_mean'), e.get('pearson_std'))})
