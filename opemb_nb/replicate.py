@@ -207,12 +207,10 @@ def replicate_model(name:str, # a run of the scale: a model name or `dvae-emb-t2
     "Train and evaluate one model at a scale, skipping what is complete and current; its summary."
     cfg = dict(SCALES[scale], name=scale)
     device = device or default_device()
-    out = Path(out); run = out / name; L = Ledger(out / 'ledger.json')
+    out = Path(out); run = out / name
     want = lambda s: steps is None or s in steps
-    if want('train'):
-        s = _train_step(name, out, cfg, device, quiet)
-        if not s.get('skipped'):
-            L.record(f'{name}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
+    if want('train'): train_runs([(name, None)], out, cfg, device, 1, quiet)  # it records the training
+    L = Ledger(out / 'ledger.json')
     w = weights_hash(run)
     if w is None:
         raise RuntimeError(f"{run}: no trained weights (model.pt); run the 'train' step first")
@@ -230,6 +228,14 @@ def _read(p):
     p = Path(p)
     return json.loads(p.read_text()) if p.exists() else {}
 
+def _iteration(out, name:str, depth:int=0):
+    "The paper's iteration a run ends at: its own, after those of the run whose table it starts from (None: unknown)."
+    st = _read(Path(out) / name / 'config.json').get('settings') or {}
+    if not st or depth > 20: return None
+    prev = (st.get('init_embedding') or {}).get('run')
+    before = _iteration(out, prev, depth + 1) if prev else 0
+    return None if before is None else st['iterations'] + before
+
 def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`)
                   out # the scale's results folder
                  )->dict:
@@ -240,9 +246,8 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
     n_steps = None
     if cfg.get('n_train') and st.get('batch_size'):
         n_steps = math.ceil(cfg['n_train'] / st['batch_size']) * st['epochs'] * st['iterations']
-    it = re.fullmatch(r'.+-t(\d+)', name)
     recipe = (st.get('recipe') or {}).get('name', 'paper') if st else None
-    e = dict(model=run_model(name), run=name, iteration=int(it[1]) if it else st.get('iterations'),
+    e = dict(model=run_model(name), run=name, iteration=_iteration(out, name),
              continues=(st.get('init_embedding') or {}).get('run'), recipe=recipe,
              recipe_settings=st.get('recipe'), steps=n_steps, batch_size=st.get('batch_size'),
              lr=st.get('lr'), scale=prov.get('scale'), epochs=st.get('epochs'),
