@@ -83,7 +83,7 @@ def summary_runs(summ:dict|None # a replication summary (`opemb_nb.replicate.loa
 
 # %% ../nbs/16_paper.ipynb #436adef3
 def _frame(summ, paper, row):
-    "A table of the summary's runs: `row(label, our entry, the paper's numbers of its model)` per run."
+    "A table of the summary's runs: `row(label, our entry, its model's paper numbers)` per run."
     import pandas as pd
     from opemb_nb.replicate import run_model
     runs = (summ or {}).get('models', {})
@@ -96,7 +96,8 @@ def table1_frame(summ:dict|None # a replication summary (`opemb_nb.replicate.loa
                 )->'pd.DataFrame':
     "The paper's Table 1 (%) beside ours, one row per run of the summary."
     return _frame(summ, PAPER_TABLE1, lambda name, e, p: {
-        'model': name, 'accuracy (paper)': p['recon_acc'], 'accuracy (ours)': _pct(e.get('recon_acc')),
+        'model': name,
+        'accuracy (paper)': p['recon_acc'], 'accuracy (ours)': _pct(e.get('recon_acc')),
         'validity (paper)': p['validity'], 'validity (ours)': _pct(e.get('validity')),
         'uniqueness (paper)': p['uniqueness'], 'uniqueness (ours)': _pct(e.get('uniqueness')),
         'novelty (ours)': _pct(e.get('novelty')), 'steps': e.get('steps')})

@@ -209,7 +209,7 @@ def replicate_model(name:str, # a run of the scale: a model name or `dvae-emb-t2
     device = device or default_device()
     out = Path(out); run = out / name
     want = lambda s: steps is None or s in steps
-    if want('train'): train_runs([(name, None)], out, cfg, device, 1, quiet)  # it records the training
+    if want('train'): train_runs([(name, None)], out, cfg, device, 1, quiet)  # records the training
     L = Ledger(out / 'ledger.json')
     w = weights_hash(run)
     if w is None:
@@ -229,7 +229,7 @@ def _read(p):
     return json.loads(p.read_text()) if p.exists() else {}
 
 def _iteration(out, name:str, depth:int=0):
-    "The paper's iteration a run ends at: its own, after those of the run whose table it starts from (None: unknown)."
+    "The paper's iteration a run ends at: its own after those of the run it continues (or None)."
     st = _read(Path(out) / name / 'config.json').get('settings') or {}
     if not st or depth > 20: return None
     prev = (st.get('init_embedding') or {}).get('run')
