@@ -44,7 +44,7 @@ def _load_tool():
 @pytest.mark.parametrize('nb', sorted(p.name for p in NBS.glob('*.ipynb')))
 def test_hidden_cells_are_left_out_of_the_book(nb):
     cells = _load_tool().untagged(json.loads((NBS / nb).read_text()))
-    assert not cells, f"{nb}: '#| hide' cells {[c.get('id') for c in cells]} lack the remove-cell tag (python tools/book_tags.py)"
+    assert not cells, f"{nb}: cells {[c.get('id') for c in cells]} lack the remove-cell tag (python tools/book_tags.py)"
 
 
 def test_nothing_cited_outside_the_repository():
