@@ -136,7 +136,7 @@ COMMANDS = {  # subcommand -> (module, function taking argv, one-line help)
     'tsne': ('opemb_nb.latent', 'tsne_cli', 't-SNE of the latent means (Figs 9-10)'),
     'bo': ('opemb_nb.bo', 'bo_cli', 'Bayesian optimisation in the latent space (paper §4.3)'),
     'replicate': ('opemb_nb.replicate', 'replicate_cli',
-                  'train and evaluate everything, quick or paper scale'),
+                  'train and evaluate everything, quick, cpu or paper scale'),
 }
 
 # %% ../nbs/17_cli.ipynb #501bf166

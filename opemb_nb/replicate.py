@@ -4,21 +4,29 @@
 
 # %% ../nbs/11_replicate.ipynb #0944ce6c
 from __future__ import annotations
-import hashlib, json, math, re, sys, time
+import copy, hashlib, json, math, re, sys, time
 from pathlib import Path
 from .core import (atomic_write_json, provenance, default_device, device_name, git_commit,
                            flush_denormals)
 
 # %% auto #0
-__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash', 'Ledger', 'run_model',
-           'scale_runs', 'train_runs', 'replicate_model', 'summary_entry', 'replicate', 'load_summary',
-           'replicate_command']
+__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash',
+           'Ledger', 'run_model', 'scale_runs', 'train_runs', 'replicate_model', 'summary_entry', 'replicate',
+           'load_summary', 'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
 MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
 SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SNE)
 
 CPU_EPOCHS = 70  # epochs of the cpu scale (70 x 134 = 9,380 optimiser steps of 128 graphs)
+
+PAPER_EVALUATION = dict(  # everything after training at the paper's sizes (the cpu and paper scales)
+    evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
+    predict=dict(seeds=10, workers='auto'),
+    tsne=dict(max_points=None),
+    bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
+    bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate',
+            workers='auto'))
 
 SCALES = {
     'quick': dict(
@@ -34,12 +42,7 @@ SCALES = {
         train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu',
                    iterations={'dvae-emb': 1}, continue_iterations={'dvae-emb': 1},
                    save_every=CPU_EPOCHS, workers=2),
-        evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
-        predict=dict(seeds=10, workers='auto'),
-        tsne=dict(max_points=None),
-        bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
-        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate',
-                workers='auto')),
+        **copy.deepcopy(PAPER_EVALUATION)),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
         train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2},
                    save_every=1),
@@ -52,12 +55,7 @@ SCALES = {
     'paper': dict(
         train=dict(subset=None, epochs=300, model_kwargs={}, iterations={}, save_every=100,
                    gpu_compile=dict.fromkeys(('dvae', 'dvae-emb', 'gcn', 'gcn-emb'), 'inductor')),
-        evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
-        predict=dict(seeds=10, workers='auto'),
-        tsne=dict(max_points=None),
-        bo_pool=dict(pool=True, rounds=10, batch=50, seeds=10, evaluator='table', workers='auto'),
-        bo=dict(rounds=10, batch=50, seeds=10, decode_attempts=500, evaluator='surrogate',
-                workers='auto')),
+        **copy.deepcopy(PAPER_EVALUATION)),
 }
 # the cpu scale's machinery (recipe, continued DVAE-EMB iterations, parallel training) in seconds,
 # for the tests
