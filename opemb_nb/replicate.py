@@ -8,6 +8,7 @@ import copy, hashlib, json, math, re, sys, time
 from pathlib import Path
 from .core import (atomic_write_json, provenance, default_device, device_name, git_commit,
                            flush_denormals)
+from .runs import read_config
 
 # %% auto #0
 __all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash',
@@ -228,7 +229,7 @@ def _read(p):
 
 def _iteration(out, name:str, depth:int=0):
     "The paper's iteration a run ends at: its own after those of the run it continues (or None)."
-    st = _read(Path(out) / name / 'config.json').get('settings') or {}
+    st = (read_config(Path(out) / name) or {}).get('settings') or {}
     if not st or depth > 20: return None
     prev = (st.get('init_embedding') or {}).get('run')
     before = _iteration(out, prev, depth + 1) if prev else 0
@@ -239,7 +240,7 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
                  )->dict:
     "The summary of one model, read from its run directory's artifacts."
     run, L = Path(out) / name, Ledger(Path(out) / 'ledger.json')
-    cfg, m, g = _read(run / 'config.json'), _read(run / 'metrics.json'), _read(run / 'sgp.json')
+    cfg, m, g = read_config(run) or {}, _read(run / 'metrics.json'), _read(run / 'sgp.json')
     s = cfg.get('summary', {}); prov = cfg.get('provenance', {}); st = cfg.get('settings') or {}
     n_steps = None
     if cfg.get('n_train') and st.get('batch_size'):
