@@ -13,7 +13,7 @@ and a final line with the recipe, device and commit. Training time excludes eval
     python benchmarks/convergence.py --model dvae --lr 3e-3 --warmup 500 --decay cosine --minutes 10 --out r.jsonl
     python benchmarks/convergence.py --summarise r.jsonl     # a markdown table of the runs in r.jsonl
 """
-import argparse, json, math, os, platform, sys, time
+import argparse, functools, json, math, os, platform, sys, time
 from pathlib import Path
 
 
@@ -57,6 +57,8 @@ def main(argv=None):
     p.add_argument('--compile', default=None, help="torch.compile backend of the step (e.g. 'inductor')")
     p.add_argument('--carry-bias', type=float, default=0., help='add this to the GRU update-gate and message-gate biases at init')
     p.add_argument('--compute-mode', default='auto', choices=['auto', 'dense', 'compact'], help="teacher forcing of the igraph models (auto: compact on a CPU)")
+    p.add_argument('--aux-types', type=float, default=0., help="weight of the training-only type head's loss (0 = none; train.TypeHead)")
+    p.add_argument('--aux-until', type=int, default=0, help='its weight fades linearly to 0 at this step (0 = constant)')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--label', default=None)
     p.add_argument('--out', required=True, help='JSON-lines output')
@@ -64,11 +66,12 @@ def main(argv=None):
     import torch, numpy as np
     torch.set_num_threads(a.threads)
     from opemb_nb.core import make_model, git_commit, device_name
-    from opemb_nb.train import run_data, seed_everything, CompiledLoss, _step, lr_factor
+    from opemb_nb.train import run_data, seed_everything, CompiledLoss, _step, lr_factor, TypeHead
     seed_everything(a.seed)
     tr, te = run_data(None)
     ev = torch.arange(min(a.n_eval, len(te)))
     Te, Ae = te.types[ev], te.adj[ev]
+    Tp, Ap = tr.types[:3000], tr.adj[:3000]  # graphs that fit the probe of each vertex's type from mu
     kw = dict(hs=a.hs, nz=a.nz)
     m = make_model(a.model, **kw)
     if hasattr(m, 'compute_mode'): m.compute_mode = a.compute_mode
@@ -78,7 +81,10 @@ def main(argv=None):
                 if isinstance(mod, torch.nn.GRUCell): mod.bias_hh[mod.hidden_size:2 * mod.hidden_size] += a.carry_bias
             for nm in ('gate_forward', 'gate_backward'):
                 if hasattr(m, nm): getattr(m, nm).bias += a.carry_bias
-    opt = torch.optim.Adam(m.parameters(), lr=a.lr)
+    # the training-only type head of the library's recipes (`train.TypeHead`)
+    head = TypeHead(a.nz, a.aux_types, a.aux_until or None) if a.aux_types else None
+    params = list(m.parameters()) + (list(head.parameters()) if head is not None else [])
+    opt = torch.optim.Adam(params, lr=a.lr)
 
     def lr_at(s):  # the library's warm-up + cosine (`train.lr_factor`); 'linear' decays linearly instead
         if a.decay == 'cosine': return a.lr * lr_factor(s, a.steps, a.warmup, a.final)
@@ -87,7 +93,8 @@ def main(argv=None):
         q = min(1.0, (s - a.warmup) / max(1, a.steps - a.warmup))
         return a.lr * (a.final + (1 - a.final) * (1 - q))
     loss_fn = CompiledLoss(m, a.compile) if a.compile else m.loss
-    label = a.label or f"{a.model} hs{a.hs} b{a.batch} lr{a.lr:g} wu{a.warmup} {a.decay}{a.steps if a.decay != 'none' else ''} clip{a.clip:g}" + (f" {a.compile}" if a.compile else '') + (f" carry{a.carry_bias:g}" if a.carry_bias else '') + (f" {a.compute_mode}" if a.compute_mode != 'auto' else '')
+    if head is not None: loss_fn = functools.partial(head.loss, m)
+    label = a.label or f"{a.model} hs{a.hs} b{a.batch} lr{a.lr:g} wu{a.warmup} {a.decay}{a.steps if a.decay != 'none' else ''} clip{a.clip:g}" + (f" {a.compile}" if a.compile else '') + (f" carry{a.carry_bias:g}" if a.carry_bias else '') + (f" {a.compute_mode}" if a.compute_mode != 'auto' else '') + (f" aux{a.aux_types:g}" + (f"-{a.aux_until}" if a.aux_until else '') if a.aux_types else '') + (f" seed{a.seed}" if a.seed != 1 else '')
     out = open(a.out, 'a')
 
     def evaluate(step, cpu, wall, run_recon):
@@ -99,10 +106,20 @@ def main(argv=None):
             t1, a1 = m.decode(mu, stochastic=False)
             t2, a2 = m.decode(mu, stochastic=True, generator=g)
             terms = m.recon_terms(mu, Te, Ae) if hasattr(m, 'recon_terms') else None
+            X = torch.cat([m.encode(Tp, Ap)[0], torch.ones(len(Tp), 1)], 1).double()
+            Y = torch.nn.functional.one_hot(Tp[:, 1:7], 8).double().flatten(1)
+            W = torch.linalg.solve(X.T @ X + 1e-3 * torch.eye(X.shape[1], dtype=X.dtype), X.T @ Y)
+            Xe = torch.cat([mu, torch.ones(len(mu), 1)], 1).double()
+            probe = ((Xe @ W).view(-1, 6, 8).argmax(-1) == Te[:, 1:7]).double().mean(0)
         ok = lambda t, aa: ((t == Te).all(1) & (aa == Ae).flatten(1).all(1)).float().mean().item()
         m.train()
         r = dict(label=label, step=step, cpu_s=round(cpu, 1), wall_s=round(wall, 1), train_recon=run_recon,
                  test_recon=round(nats, 4), greedy_acc=ok(t1, a1), sample_acc=ok(t2, a2), lr=lr_at(step))
+        r['probe_acc'] = [round(float(x), 3) for x in probe]  # linear probe mu -> type of vertex 1..6
+        if head is not None:  # the type head's own loss per vertex, and its weight now
+            with torch.no_grad():
+                hn = torch.nn.functional.cross_entropy(head(mu).flatten(0, 1), Te[:, 1:7].flatten(), reduction='none')
+            r['head_nll'] = [round(float(x), 4) for x in hn.view(-1, 6).mean(0)]; r['head_weight'] = float(head.lam)
         if terms is not None:  # which decisions are not learned yet: type of vertex v (1..6), edges into v (1..6)
             tt, et = terms[0].mean(0), terms[1].mean(0)
             r['type_nll'] = [round(float(x), 4) for x in tt[:6]]
@@ -118,9 +135,10 @@ def main(argv=None):
         for s in range(0, n - a.batch + 1, a.batch):
             idx = order[s:s + a.batch]
             for g in opt.param_groups: g['lr'] = lr_at(step)
+            if head is not None: head.at(step)
             beta = a.beta * min(1.0, step / a.kl_warmup) if a.kl_warmup else a.beta
             c0, w0 = time.process_time(), time.perf_counter()
-            loss, recon, kld = _step(loss_fn, m, opt, tr.types[idx], tr.adj[idx], beta, a.clip or None)
+            loss, recon, kld = _step(loss_fn, opt, tr.types[idx], tr.adj[idx], beta, a.clip or None)
             cpu += time.process_time() - c0; wall += time.perf_counter() - w0
             acc += float(recon.detach()) / a.batch; nacc += 1; step += 1
             if not math.isfinite(float(loss.detach())):

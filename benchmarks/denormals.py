@@ -28,11 +28,11 @@ def main():
         m = make_model(ck['model_name'], **ck['settings']['model_kwargs']); m.load_state_dict(ck['model']); m.train()
         opt = torch.optim.Adam(m.parameters()); opt.load_state_dict(ck['optimizer'])
         idx = torch.arange(128)
-        _step(m.loss, m, opt, tr.types[idx], tr.adj[idx], 0.005)  # warm-up
+        _step(m.loss, opt, tr.types[idx], tr.adj[idx], 0.005)  # warm-up
         t = time.perf_counter()
         for i in range(a.steps):
             idx = torch.arange(128 * i, 128 * (i + 1))
-            _step(m.loss, m, opt, tr.types[idx], tr.adj[idx], 0.005)
+            _step(m.loss, opt, tr.types[idx], tr.adj[idx], 0.005)
         print(f"{a.run} epoch {ck['epoch']}: flush_denormal={flush}: {1e3 * (time.perf_counter() - t) / a.steps:.1f} ms/step", flush=True)
 
 

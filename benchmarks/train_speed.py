@@ -46,7 +46,7 @@ def bench_one(model, device, batches, warmup, hs, nz, batch_size, seed=1, thread
     fn = CompiledLoss(m, compile) if compile else m.loss
     def step(i):
         idx = perm[(i * batch_size) % (len(perm) - batch_size):][:batch_size]
-        return _step(fn, m, opt, types[idx], adj[idx], 0.005)[0]
+        return _step(fn, opt, types[idx], adj[idx], 0.005)[0]
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     t0 = time.perf_counter()
     for i in range(warmup): step(i)

@@ -18,7 +18,8 @@ class CompiledLoss:
     "`model.loss` through `torch.compile` (CUDA graphs on a GPU); eager if compiling fails."
     def __init__(self, model, # a graph VAE
                  backend:str='inductor', # torch.compile backend (`COMPILE_BACKENDS`)
-                 mode:str|None=None # torch.compile mode; None = 'reduce-overhead' for inductor, GPU
+                 mode:str|None=None, # torch.compile mode; None = 'reduce-overhead' for inductor, GPU
+                 fn=None # the loss to compile, `fn(types, adj, beta)`; None = `model.loss`
                 ):
         if backend not in COMPILE_BACKENDS:
             raise ValueError(f"compile backend must be one of {', '.join(COMPILE_BACKENDS)}, "
@@ -26,10 +27,10 @@ class CompiledLoss:
         cuda = model_device(model).type == 'cuda'
         self.model, self.backend, self.error, self.ok = model, backend, None, False
         if mode is None: mode = 'reduce-overhead' if backend == 'inductor' and cuda else None
-        self.mode = mode
-        self.fn = torch.compile(model.loss, backend=backend, mode=self.mode, dynamic=False)
+        self.mode, self.eager = mode, fn or model.loss
+        self.fn = torch.compile(self.eager, backend=backend, mode=self.mode, dynamic=False)
     def __call__(self, types, adj, beta=0.005):
-        return (self.fn if self.error is None else self.model.loss)(types, adj, beta)
+        return (self.fn if self.error is None else self.eager)(types, adj, beta)
     def fail(self, e:Exception):
         "Give up compiling: keep the reason, warn, and use the eager loss from now on."
         self.error = f"{type(e).__name__}: {' '.join(str(e).split())}"[:500]

@@ -8,8 +8,9 @@ import numpy as np
 from .core import PAPER_NAMES
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PAPER_BO_BEST', 'PAPER_SOURCES', 'paper_value',
-           'paper_where', 'summary_runs', 'table1_frame', 'table2_frame']
+__all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PAPER_BO_BEST', 'PAPER_SOURCES', 'CLAIMS',
+           'paper_value', 'paper_where', 'summary_runs', 'seed_values', 'seed_stats', 'table1_frame', 'table2_frame',
+           'paired_interval', 'claims']
 
 # %% ../nbs/16_paper.ipynb #9c5a169c
 # Table 1 (§4.1), in %: reconstruction accuracy, prior validity, uniqueness; the paper's row order
@@ -71,45 +72,144 @@ def paper_where(metric:str, # as for `paper_value`
 
 # %% ../nbs/16_paper.ipynb #873c6189
 def summary_runs(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
-                )->list[tuple[str, str]]: # (run name, row label)
-    "A summary's runs in the paper's row order, each model's continued iterations right after it."
-    from opemb_nb.replicate import run_model
+                )->list[tuple[str, str]]: # (run name of seed 1, row label)
+    "A summary's rows in the paper's order, each model's continued iterations right after it."
+    from opemb_nb.replicate import parse_run
     runs, out = (summ or {}).get('models', {}), []
     for k in PAPER_TABLE1:
         out.append((k, PAPER_NAMES[k]))
-        out += [(r, f"{PAPER_NAMES[k]}, iteration {e.get('iteration')}")
-                for r, e in runs.items() if r != k and run_model(r) == k]
+        out += [(r, f"{PAPER_NAMES[k]}, iteration {e.get('iteration')}") for r, e in runs.items()
+                if r != k and parse_run(r)[0] == k and parse_run(r)[2] == 1]
     return out
+
+# %% ../nbs/16_paper.ipynb #c1a7e2a2
+def seed_values(summ:dict|None, # a replication summary
+                run:str, # the row's run of seed 1, e.g. 'dvae' or 'dvae-emb-t2'
+                key:str # a key of the summary's entries, e.g. 'recon_acc'
+               )->dict[int, float]: # seed -> value, seeds without a value left out
+    "One quantity of every training seed of a row of the summary."
+    from opemb_nb.replicate import parse_run
+    model, k, _ = parse_run(run); out = {}
+    for r, e in (summ or {}).get('models', {}).items():
+        m, kk, s = parse_run(r)
+        if (m, kk) == (model, k) and e.get(key) is not None: out[s] = e[key]
+    return dict(sorted(out.items()))
+
+# %% ../nbs/16_paper.ipynb #c1a7e2a3
+def seed_stats(values # numbers, one per seed (a dict's values are used)
+              )->dict: # mean, std (ddof=1; 0 for one value), n; mean None when empty
+    "Mean, standard deviation and count over training seeds."
+    v = np.asarray(list(values.values() if isinstance(values, dict) else values), dtype=float)
+    if len(v) == 0: return dict(mean=None, std=None, n=0)
+    return dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0.0, n=len(v))
 
 # %% ../nbs/16_paper.ipynb #436adef3
 def _frame(summ, paper, row):
-    "A table of the summary's runs: `row(label, our entry, its model's paper numbers)` per run."
+    "A table of the summary's rows: `row(label, run of seed 1, its model's paper numbers)` each."
     import pandas as pd
     from opemb_nb.replicate import run_model
-    runs = (summ or {}).get('models', {})
-    rows = [row(name, runs.get(k, {}), paper[run_model(k)]) for k, name in summary_runs(summ)]
+    rows = [row(name, k, paper[run_model(k)]) for k, name in summary_runs(summ)]
     return pd.DataFrame(rows).set_index('model')
 
-def _pct(v): return np.nan if v is None else round(100 * v, 2)
+def _over_seeds(summ, run, key, scale=1.0, digits=2)->str:
+    "'mean ± std' over the row's seeds (one value alone; '—' for none), times `scale`."
+    s = seed_stats(seed_values(summ, run, key))
+    if s['n'] == 0: return '—'
+    m, sd = scale * s['mean'], scale * s['std']
+    return f"{m:.{digits}f}" if s['n'] == 1 else f"{m:.{digits}f} ± {sd:.{digits}f}"
 
 def table1_frame(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
                 )->'pd.DataFrame':
-    "The paper's Table 1 (%) beside ours, one row per run of the summary."
-    return _frame(summ, PAPER_TABLE1, lambda name, e, p: {
-        'model': name,
-        'accuracy (paper)': p['recon_acc'], 'accuracy (ours)': _pct(e.get('recon_acc')),
-        'validity (paper)': p['validity'], 'validity (ours)': _pct(e.get('validity')),
-        'uniqueness (paper)': p['uniqueness'], 'uniqueness (ours)': _pct(e.get('uniqueness')),
-        'novelty (ours)': _pct(e.get('novelty')), 'steps': e.get('steps')})
+    "The paper's Table 1 (%) beside ours (mean ± std over training seeds), one row per run."
+    def row(name, k, p):
+        e = (summ or {}).get('models', {}).get(k, {})
+        return {'model': name,
+                'accuracy (paper)': p['recon_acc'],
+                'accuracy (ours)': _over_seeds(summ, k, 'recon_acc', 100),
+                'validity (paper)': p['validity'],
+                'validity (ours)': _over_seeds(summ, k, 'validity', 100),
+                'uniqueness (paper)': p['uniqueness'],
+                'uniqueness (ours)': _over_seeds(summ, k, 'uniqueness', 100),
+                'novelty (ours)': _over_seeds(summ, k, 'novelty', 100),
+                'seeds': seed_stats(seed_values(summ, k, 'recon_acc'))['n'],
+                'steps': e.get('steps')}
+    return _frame(summ, PAPER_TABLE1, row)
 
 # %% ../nbs/16_paper.ipynb #c3a75a4b
 def _pm(m, s): return '—' if m is None else f"{m:.3f} ± {s:.3f}"
 
+def _pooled(summ, run, key)->str:
+    "'mean ± std' of every GP fit of every seed of a row (lists `<key>_fits`), else of the means."
+    fits = [v for vs in seed_values(summ, run, f'{key}_fits').values() for v in vs]
+    if fits: return _pm(float(np.mean(fits)), float(np.std(fits)))
+    e = (summ or {}).get('models', {}).get(run, {})
+    return _pm(e.get(f'{key}_mean'), e.get(f'{key}_std'))
+
 def table2_frame(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
                 )->'pd.DataFrame':
-    "The paper's Table 2 beside ours, one row per run of the summary."
-    return _frame(summ, PAPER_TABLE2, lambda name, e, p: {
-        'model': name, 'RMSE (paper)': _pm(p['rmse_mean'], p['rmse_std']),
-        'RMSE (ours)': _pm(e.get('rmse_mean'), e.get('rmse_std')),
-        "Pearson's r (paper)": _pm(p['pearson_mean'], p['pearson_std']),
-        "Pearson's r (ours)": _pm(e.get('pearson_mean'), e.get('pearson_std'))})
+    "The paper's Table 2 beside ours (GP fits pooled over training seeds), one row per run."
+    exact = any('exact_rmse_mean' in e for e in (summ or {}).get('models', {}).values())
+    def row(name, k, p):
+        r = {'model': name, 'RMSE (paper)': _pm(p['rmse_mean'], p['rmse_std']),
+             'RMSE (ours)': _pooled(summ, k, 'rmse'),
+             "Pearson's r (paper)": _pm(p['pearson_mean'], p['pearson_std']),
+             "Pearson's r (ours)": _pooled(summ, k, 'pearson')}
+        if exact: r.update({'RMSE (ours, exact GP)': _pooled(summ, k, 'exact_rmse'),
+                            "Pearson's r (ours, exact GP)": _pooled(summ, k, 'exact_pearson')})
+        return r
+    return _frame(summ, PAPER_TABLE2, row)
+
+# %% ../nbs/16_paper.ipynb #c1a7e2b2
+def paired_interval(a:dict, # seed -> value of one row (e.g. the EMB model)
+                    b:dict, # seed -> value of the other (its one-hot twin)
+                    conf:float=0.95 # confidence of the interval
+                   )->dict: # diff (mean of a - b), low, high, n, seeds (None bounds below 2 seeds)
+    "Mean difference a - b over the seeds both have, with its Student-t interval."
+    from scipy import stats
+    seeds = sorted(set(a) & set(b))
+    d = np.array([a[s] - b[s] for s in seeds], dtype=float)
+    out = dict(diff=float(d.mean()) if len(d) else None, low=None, high=None, n=len(d),
+               seeds=seeds)
+    if len(d) >= 2:
+        h = float(stats.t.ppf(0.5 + conf / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+        out.update(low=out['diff'] - h, high=out['diff'] + h)
+    return out
+
+# %% ../nbs/16_paper.ipynb #c1a7e2b5
+CLAIMS = (  # (row, its one-hot twin, summary key, what, +1: more is better / -1: less, paper key)
+    *[(e, b, k, w, s, k) for e, b in (('dvae-emb', 'dvae'), ('gcn-emb', 'gcn'),
+                                      ('dvae-emb-t2', 'dvae'))
+      for k, w, s in (('recon_acc', 'reconstruction accuracy', 1), ('validity', 'validity', 1),
+                      ('uniqueness', 'uniqueness', 1), ('rmse_mean', 'SGP test RMSE', -1),
+                      ('pearson_mean', "SGP Pearson's r", 1))],
+    *[(e, b, f'exact_{k}', f'exact-GP {w}', s, k) for e, b in (('dvae-emb', 'dvae'),
+                                                              ('gcn-emb', 'gcn'))
+      for k, w, s in (('rmse_mean', 'test RMSE', -1), ('pearson_mean', "Pearson's r", 1))],
+    ('dvae-emb', 'dvae', 'recon_step', 'steps to 0.5 nats (Fig. 3)', -1, None),
+    ('gcn-emb', 'gcn', 'recon_step', 'steps to 0.5 nats (Fig. 4)', -1, None))
+
+# %% ../nbs/16_paper.ipynb #c1a7e2b7
+def claims(summ:dict|None, # a replication summary
+           conf:float=0.95 # confidence of the intervals
+          )->list[dict]: # one per comparison with data: row, twin, what, paper, diff, low, high, ...
+    "The paper's comparisons as paired differences over training seeds, each with its verdict."
+    out = []
+    for row, twin, key, what, better, pkey in CLAIMS:
+        a, b = seed_values(summ, row, key), seed_values(summ, twin, key)
+        if not (a and b): continue
+        iv = paired_interval(a, b, conf)
+        if not iv['n']: continue
+        pm = None if pkey is None else (paper_value(pkey, row.split('-t')[0]),
+                                        paper_value(pkey, twin))
+        says = 1 if pm is None else int(np.sign(better * (pm[0] - pm[1])))
+        lo, hi = iv['low'], iv['high']
+        if lo is None: verdict = 'cannot tell'
+        elif says == 0: verdict = 'holds' if lo <= 0 <= hi else 'does not hold'
+        else:
+            g_lo, g_hi = sorted((says * better * lo, says * better * hi))  # gain in the paper's way
+            verdict = ('holds' if g_lo > 0 else 'does not hold' if g_hi <= 0 else 'cannot tell')
+        out.append(dict(row=row, twin=twin, key=key, what=what, better=better, paper=pm,
+                        paper_says={1: 'better', 0: 'equal', -1: 'worse'}[says], verdict=verdict,
+                        mean_row=float(np.mean(list(a.values()))),
+                        mean_twin=float(np.mean(list(b.values()))), **iv))
+    return out

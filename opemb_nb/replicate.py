@@ -12,14 +12,14 @@ from .runs import read_config
 
 # %% auto #0
 __all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash',
-           'Ledger', 'run_model', 'scale_runs', 'train_runs', 'replicate_model', 'summary_entry', 'replicate',
-           'load_summary', 'replicate_command']
+           'Ledger', 'parse_run', 'run_name', 'run_model', 'scale_runs', 'train_runs', 'replicate_model',
+           'summary_entry', 'replicate', 'load_summary', 'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
 MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
 SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SNE)
 
-CPU_EPOCHS = 70  # epochs of the cpu scale (70 x 134 = 9,380 optimiser steps of 128 graphs)
+CPU_EPOCHS = 35  # epochs of the cpu scale (35 x 134 = 4,690 optimiser steps of 128 graphs)
 
 PAPER_EVALUATION = dict(  # everything after training at the paper's sizes (the cpu and paper scales)
     evaluate=dict(decodes=100, n_prior=1000, prior_decodes=10),
@@ -33,20 +33,23 @@ SCALES = {
     'quick': dict(
         train=dict(subset=2000, epochs=20, model_kwargs=dict(hs=128), iterations={'dvae-emb': 2},
                    save_every=10),
+        seeds=1,
         evaluate=dict(decodes=20, n_prior=200, prior_decodes=5),
         predict=dict(seeds=3),
         tsne=dict(max_points=1000),
         bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
         bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000,
                 maxiter=30)),
-    'cpu': dict(  # the full split, the 'cpu' recipe, the rest at the paper's sizes; 2 CPU cores
-        train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu',
+    'cpu': dict(  # the full split, the 'cpu-types' recipe, the rest at the paper's sizes; 2 cores
+        train=dict(subset=None, epochs=CPU_EPOCHS, model_kwargs=dict(hs=128), recipe='cpu-types',
                    iterations={'dvae-emb': 1}, continue_iterations={'dvae-emb': 1},
-                   save_every=CPU_EPOCHS, workers=2),
+                   save_every=CPU_EPOCHS, workers=2, monitor=300),
+        seeds=5,  # training seeds 1..5: every comparison is made over them
         **copy.deepcopy(PAPER_EVALUATION)),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
         train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2},
                    save_every=1),
+        seeds=1,
         evaluate=dict(decodes=2, n_prior=20, prior_decodes=2, n_test=8),
         predict=dict(seeds=2, n_inducing=16, epochs=5),
         tsne=dict(max_points=60),
@@ -56,13 +59,14 @@ SCALES = {
     'paper': dict(
         train=dict(subset=None, epochs=300, model_kwargs={}, iterations={}, save_every=100,
                    gpu_compile=dict.fromkeys(('dvae', 'dvae-emb', 'gcn', 'gcn-emb'), 'inductor')),
+        seeds=1,
         **copy.deepcopy(PAPER_EVALUATION)),
 }
 # the cpu scale's machinery (recipe, continued DVAE-EMB iterations, parallel training) in seconds,
 # for the tests
 SCALES['tiny-cpu'] = dict(SCALES['tiny'], train=dict(
-    SCALES['tiny']['train'], recipe='cpu', iterations={'dvae-emb': 1},
-    continue_iterations={'dvae-emb': 1}, save_every=2, workers=2))
+    SCALES['tiny']['train'], recipe='cpu-types', iterations={'dvae-emb': 1},
+    continue_iterations={'dvae-emb': 1}, save_every=2, workers=2, monitor=4))
 
 # %% ../nbs/11_replicate.ipynb #ae929599
 def _hash(obj)->str:
@@ -97,35 +101,55 @@ class Ledger:
         return sum(v['seconds'] for k, v in self.d.items() if k.startswith(prefix))
 
 # %% ../nbs/11_replicate.ipynb #96f72e22
+def parse_run(run:str # a run of a scale: `<model>[-t<k>][-s<seed>]`
+             )->tuple[str, int, int]: # model, paper iteration of the run's own training, seed
+    "The model, continued iteration and training seed a run's name stands for."
+    m = re.fullmatch(r'(.+?)(?:-t(\d+))?(?:-s(\d+))?', run)
+    if m[1] not in MODELS: return run, 1, 1
+    return m[1], int(m[2] or 1), int(m[3] or 1)
+
+def run_name(model:str, # a model name
+             iteration:int=1, # its k-th continued iteration (1: the first run)
+             seed:int=1 # training seed (1: the paper's, no suffix)
+            )->str:
+    "A run's name: the model, `-t<k>` for a continued iteration, `-s<seed>` for seeds other than 1."
+    return model + (f'-t{iteration}' if iteration > 1 else '') + (f'-s{seed}' if seed != 1 else '')
+
 def run_model(run:str # a run of a scale: a model name, or `<model>-t<k>` (a continued iteration)
              )->str:
     "The model a run of a scale trains (`dvae-emb-t2` -> `dvae-emb`)."
-    m = re.fullmatch(r'(.+)-t(\d+)', run)
-    return m[1] if m and m[1] in MODELS else run
+    return parse_run(run)[0]
 
 # %% ../nbs/11_replicate.ipynb #d06f8a2b
 def scale_runs(cfg:dict, # a scale's settings (`SCALES[...]`)
-               models=MODELS # the models asked for
+               models=MODELS, # the models asked for
+               seeds:int|None=None # training seeds 1..N; None: the scale's (`seeds`, else 1)
               )->list[tuple[str, str|None]]: # (run name, run it continues from or None)
-    "The training runs of a scale: one per model, plus `<model>-t<k>` for each continued iteration."
+    "The training runs of a scale: one per model and seed, plus each continued iteration."
+    seeds = cfg.get('seeds', 1) if seeds is None else seeds
+    if not (isinstance(seeds, int) and seeds >= 1):
+        raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
     runs = []
-    for m in models:
-        runs.append((m, None))
-        for k in range(2, 2 + cfg['train'].get('continue_iterations', {}).get(m, 0)):
-            runs.append((f'{m}-t{k}', m if k == 2 else f'{m}-t{k - 1}'))
+    for s in range(1, seeds + 1):
+        for m in models:
+            runs.append((run_name(m, 1, s), None))
+            for k in range(2, 2 + cfg['train'].get('continue_iterations', {}).get(m, 0)):
+                runs.append((run_name(m, k, s), run_name(m, k - 1, s)))
     return runs
 
 # %% ../nbs/11_replicate.ipynb #c48e0a59
 def _train_kw(run, cfg, device, quiet, out):
     import torch
-    name, t = run_model(run), cfg['train']
-    prev = dict(scale_runs(cfg, [name])).get(run)
+    name, k, seed = parse_run(run)
+    t = cfg['train']
+    prev = None if k == 1 else run_name(name, k - 1, seed)
     gpu = torch.device(device).type == 'cuda'
     init = None if prev is None else Path(out) / prev / 'embedding_iter1.npy'
     return name, dict(epochs=t['epochs'], iterations=1 if prev else t['iterations'].get(name),
                       subset=t['subset'], device=device, save_every=t['save_every'],
                       model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'],
-                      recipe=t.get('recipe'), init_embedding=init,
+                      recipe=t.get('recipe'), init_embedding=init, seed=seed,
+                      monitor=t.get('monitor', 0),
                       compile=(t.get('gpu_compile') or {}).get(name) if gpu else None)
 
 def _train_step(run, out, cfg, device, quiet):
@@ -256,18 +280,42 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
              commit=prov.get('commit'))
     for k in ('recon_acc', 'validity', 'uniqueness', 'novelty'): e[k] = m.get(k)
     for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std'): e[k] = g.get(k)
+    e['rmse_fits'], e['pearson_fits'] = g.get('rmse'), g.get('pearson')  # one per GP seed
+    x = g.get('exact') or {}  # the second predictor, where the run has it
+    for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std'): e[f'exact_{k}'] = x.get(k)
+    e['exact_rmse_fits'], e['exact_pearson_fits'] = x.get('rmse'), x.get('pearson')
+    e['seed'] = st.get('seed')
+    if n_steps and (run / 'log.csv').exists():  # where the run left the plateau, converged
+        from opemb_nb.train import milestones
+        from opemb_nb.runs import read_log
+        rows = read_log(run)
+        e.update(milestones(rows, n_steps // (st['epochs'] * st['iterations'])))
     e['metrics_provenance'], e['sgp_provenance'] = m.get('provenance'), g.get('provenance')
     return e
 
 # %% ../nbs/11_replicate.ipynb #028ed56d
 STEPS = ('train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo')  # a model's pipeline, in order
 
+def _write_summary(out, scale, runs, device, tic)->dict:
+    "Update OUT/summary.json with the entries of `runs`, the claims over seeds, and provenance."
+    from opemb_nb.paper import claims
+    old = _read(out / 'summary.json').get('models', {})
+    entries = {**old, **{n: summary_entry(n, out) for n in runs}}
+    summ = dict(scale=scale, settings=SCALES[scale], models=entries)
+    summ['claims'] = claims(summ)
+    summ['provenance'] = provenance(None, SCALES[scale]['train']['epochs'], scale,
+                                    device or default_device(),
+                                    seconds_this_call=round(time.perf_counter() - tic, 1))
+    atomic_write_json(out / 'summary.json', summ)
+    return summ
+
 def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 'paper' (GPU)
               out=None, # results folder (default: results/<scale>)
               models=MODELS, # which models
               device=None, # 'cpu' or 'cuda' (default: cuda when available)
               steps=None, # restrict to these steps: train, evaluate, predict, tsne, bo_pool, bo
-              quiet:bool=True # no progress bars
+              quiet:bool=True, # no progress bars
+              seeds:int|None=None # training seeds 1..N; None: the scale's (`SCALES[scale]['seeds']`)
              )->dict:
     "Replicate the paper's experiments for `models` at `scale`; writes, returns OUT/summary.json."
     if scale not in SCALES:
@@ -278,23 +326,21 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 
     tic, cfg = time.perf_counter(), dict(SCALES[scale], name=scale)
     device = device or default_device()
     flush_denormals()  # denormals of converged models slow every CPU step (benchmarks/denormals.py)
-    runs = scale_runs(cfg, models)
-    if steps is None or 'train' in steps:
-        print(f"== training {len(runs)} runs ({scale} scale): {', '.join(r for r, _ in runs)}",
-              file=sys.stderr, flush=True)
-        train_runs(runs, out, cfg, device, workers=cfg['train'].get('workers', 1), quiet=quiet)
+    runs = scale_runs(cfg, models, seeds)
     later = [s for s in (steps or STEPS) if s != 'train']
-    for i, (name, _) in enumerate(runs):
-        print(f"== {name} ({scale} scale, run {i + 1} of {len(runs)}; "
-              f"{time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr, flush=True)
-        replicate_model(name, out, scale, device, later, quiet)
-    old = _read(out / 'summary.json').get('models', {})
-    entries = {**old, **{n: summary_entry(n, out) for n, _ in runs}}
-    summ = dict(scale=scale, settings=SCALES[scale], models=entries,
-                provenance=provenance(None, SCALES[scale]['train']['epochs'], scale,
-                                      device or default_device(),
-                                      seconds_this_call=round(time.perf_counter() - tic, 1)))
-    atomic_write_json(out / 'summary.json', summ)
+    for seed in sorted({parse_run(r)[2] for r, _ in runs}):  # a seed at a time, summary after each
+        batch = [r for r in runs if parse_run(r[0])[2] == seed]
+        if steps is None or 'train' in steps:
+            print(f"== training {len(batch)} runs ({scale} scale, seed {seed}): "
+                  f"{', '.join(r for r, _ in batch)}", file=sys.stderr, flush=True)
+            train_runs(batch, out, cfg, device, workers=cfg['train'].get('workers', 1),
+                       quiet=quiet)
+        for i, (name, _) in enumerate(batch):
+            print(f"== {name} ({scale} scale, seed {seed}, run {i + 1} of {len(batch)}; "
+                  f"{time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr,
+                  flush=True)
+            replicate_model(name, out, scale, device, later, quiet)
+        summ = _write_summary(out, scale, [n for n, _ in batch], device, tic)
     print(f"== {scale} scale done in {time.perf_counter() - tic:.0f} s: {out / 'summary.json'}",
           file=sys.stderr, flush=True)
     return summ
@@ -311,7 +357,7 @@ def load_summary(root=None # the results folder (default: the repository's resul
     return None, None
 
 # %% ../nbs/11_replicate.ipynb #2c027ec5
-from .cli import Param, cli_command
+from .cli import Param, cli_command, pos_int
 
 def replicate_command(
     # quick (CPU minutes), cpu (full split, fast recipe) or paper (GPU)
@@ -320,10 +366,11 @@ def replicate_command(
     models:Param(nargs='+', choices=list(MODELS))=MODELS, # models to run, of the paper's six
     device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
     steps:Param(nargs='+', choices=list(STEPS))=None, # only these steps (default: all)
+    seeds:pos_int=None, # training seeds 1..N (default: the scale's; cpu: 5)
     progress:bool=False # show training progress bars
    )->dict:
     "Train and evaluate the six models at a scale (quick, cpu, paper), writing OUT/summary.json."
-    s = replicate(scale, out, models, device, steps, quiet=not progress)
+    s = replicate(scale, out, models, device, steps, quiet=not progress, seeds=seeds)
     for n, e in s['models'].items():  # every run of the scale
         f = lambda v: '  n/a ' if v is None else f"{v:6.3f}"
         print(f"{n:9s} recon {f(e['recon_acc'])} valid {f(e['validity'])} "

@@ -49,12 +49,14 @@ def _set_aside(path:Path)->Path:
 
 # %% ../nbs/15_runs.ipynb #840c4f51
 _LOG_FIELDS = ('iteration', 'epoch', 'loss', 'recon', 'kl', 'lr', 'seconds')
+_LOG_MONITOR = ('test_recon', 'test_acc')  # when the run monitors test graphs (`train(monitor=N)`)
 _ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt'
                         r'|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
 
 def _write_log(path, rows):
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS, lineterminator='\n')
+    extra = tuple(k for k in _LOG_MONITOR if rows and k in rows[0])
+    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS + extra, lineterminator='\n')
     w.writeheader(); w.writerows(rows)
     atomic_write_bytes(path, buf.getvalue().encode())
 

@@ -4,21 +4,23 @@
 
 # %% ../nbs/05_train.ipynb #65612fbe
 from __future__ import annotations
-import csv, hashlib, io, json, math, random, sys, time, warnings
+import csv, functools, hashlib, io, json, math, random, sys, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
+import torch.nn.functional as F
 from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez,
                            make_model, model_names, provenance, default_device, flush_denormals)
-from .data import load_enas6, ENASData
+from .data import load_enas6, ENASData, N_LAYERS, N_TYPES
 from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTART, _why,
                            _set_aside, _ARTIFACTS, _write_log, read_log, _config_file, read_config,
                            _latent_name, save_latents, _read_checkpoint, _run_dir, _run_weights)
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'train_cli', 'default_iterations', 'recipe_settings', 'lr_factor',
-           'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch', 'TrainingDiverged', 'train',
-           'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained', 'train_command']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'PLATEAU_EXIT', 'train_cli', 'default_iterations', 'recipe_settings',
+           'lr_factor', 'TypeHead', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch',
+           'TrainingDiverged', 'train', 'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names',
+           'load_pretrained', 'train_command']
 
 # %% ../nbs/05_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1,
@@ -31,13 +33,16 @@ def default_iterations(model:str # registered model name
     return ITERATIONS.get(model, 1)
 
 # %% ../nbs/05_train.ipynb #c1a7e0d2
-RECIPES = {  # named training recipes: optimiser settings and the learning-rate schedule
+RECIPES = {  # named training recipes: optimiser settings, the learning-rate schedule, the type head
     'paper': dict(lr=1e-4, batch_size=32, schedule='plateau', warmup=0, final=None, clip=None),
     'cpu': dict(lr=6e-3, batch_size=128, schedule='cosine', warmup=200, final=0.02, clip=10.0),
+    # the cpu recipe with the training-only type head (weight 1, fading out over 2,000 steps)
+    'cpu-types': dict(lr=6e-3, batch_size=128, schedule='cosine', warmup=200, final=0.02, clip=10.0,
+                      type_head=1.0, type_head_steps=2000),
 }
 
 def recipe_settings(recipe:str|dict|None # a name in `RECIPES`, a dict of its keys; None: 'paper'
-                   )->dict: # name, lr, batch_size, schedule, warmup, final, clip
+                   )->dict: # name, lr, batch_size, schedule, warmup, final, clip[, type_head...]
     "The full settings of a training recipe, checked."
     if recipe is None: recipe = 'paper'
     if isinstance(recipe, str):
@@ -50,6 +55,10 @@ def recipe_settings(recipe:str|dict|None # a name in `RECIPES`, a dict of its ke
     if r['schedule'] == 'cosine' and not (r.get('final') is not None and 0 <= r['final'] <= 1):
         raise ValueError(f"a cosine recipe needs final (a fraction of lr in [0, 1]), "
                          f"got {r.get('final')!r}")
+    w, n = r.get('type_head', 0), r.get('type_head_steps')
+    if not (isinstance(w, (int, float)) and w >= 0) or (n is not None and not n >= 1):
+        raise ValueError(f"type_head must be a weight >= 0 and type_head_steps None or >= 1, "
+                         f"got {w!r} and {n!r}")
     return r
 
 # %% ../nbs/05_train.ipynb #c9e3a7f4
@@ -62,6 +71,30 @@ def lr_factor(step:int, # optimiser steps taken in this iteration
     if step < warmup: return (step + 1) / warmup
     q = min(1.0, (step - warmup) / max(1, total - warmup))
     return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * q))
+
+# %% ../nbs/05_train.ipynb #c1a7e1a2
+class TypeHead(torch.nn.Module):
+    "Training-only head: the operation of each layer vertex from the latent mean, weight fading."
+    def __init__(self, nz:int, # latent size of the model it trains
+                 weight:float=1.0, # lambda at step 0
+                 steps:int|None=None # lambda fades linearly to 0 over these steps; None: constant
+                ):
+        super().__init__()
+        self.lin, self.weight, self.steps = torch.nn.Linear(nz, N_LAYERS * N_TYPES), weight, steps
+        self.register_buffer('lam', torch.tensor(float(weight)), persistent=False)
+    def at(self, step:int):
+        "Set lambda for optimiser step `step` of the iteration."
+        f = 1.0 if self.steps is None else max(0.0, 1 - step / self.steps)
+        self.lam.fill_(self.weight * f)
+    def forward(self, mu): return self.lin(mu).view(-1, N_LAYERS, N_TYPES)
+    def loss(self, model, types, adj, beta:float=0.005):
+        "`model.loss` plus lambda times the head's cross-entropy: (loss, recon, KLD), batch sums."
+        mu, logvar = model.encode(types, adj)
+        z = model.reparameterize(mu, logvar)
+        recon, kld = model.recon_loss(z, types, adj), model.kld(mu, logvar)
+        ce = F.cross_entropy(self(mu).flatten(0, 1), types[:, 1:1 + N_LAYERS].flatten(),
+                             reduction='sum')
+        return recon + beta * kld + self.lam * ce, recon, kld
 
 # %% ../nbs/05_train.ipynb #0614287a
 def run_data(subset:int|None=None # first N training graphs (and ~N/9 test graphs); None = all
@@ -104,7 +137,7 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
                 beta:float=0.005, # weight of the KL term
                 on_batch=None, # called as `on_batch(batch_index, model)` after every step (hooks)
                 pbar=None, # an optional tqdm bar updated per batch
-                loss_fn=None, # the loss of full batches, e.g. a `CompiledLoss`; None = `model.loss`
+                loss_fn=None, # the loss `fn(types, adj, beta)`, e.g. a `CompiledLoss`; None: model's
                 sched=None, # a learning-rate scheduler stepped after every optimiser step
                 clip:float|None=None # clip the gradient norm to this; None: no clipping (the paper)
                )->list[float]: # summed loss, recon, kl over the epoch
@@ -112,17 +145,18 @@ def train_epoch(model, # a graph VAE with `.loss(types, adj, beta)`
     model.train()
     order = torch.as_tensor(np.asarray(order), device=data.types.device)
     tot = torch.zeros(3, dtype=torch.float64, device=data.types.device)
+    eager = model.loss if loss_fn is None else getattr(loss_fn, 'eager', loss_fn)
     for b, s in enumerate(range(0, len(order), batch_size)):
         idx = order[s:s + batch_size]
-        fn = loss_fn if loss_fn is not None and len(idx) == batch_size else model.loss
-        loss, recon, kld = _step(fn, model, opt, data.types[idx], data.adj[idx], beta, clip)
+        fn = loss_fn if loss_fn is not None and len(idx) == batch_size else eager
+        loss, recon, kld = _step(fn, opt, data.types[idx], data.adj[idx], beta, clip)
         if sched is not None: sched.step()
         tot += torch.stack([loss.detach(), recon.detach(), kld.detach()]).double()
         if on_batch is not None: on_batch(b, model)
         if pbar is not None: pbar.update(1)
     return tot.tolist()
 
-def _step(fn, model, opt, types, adj, beta, clip=None):
+def _step(fn, opt, types, adj, beta, clip=None):
     "One optimiser step on one batch; a failing `CompiledLoss` step is redone eagerly, for good."
     try:
         opt.zero_grad(set_to_none=True)
@@ -132,10 +166,11 @@ def _step(fn, model, opt, types, adj, beta, clip=None):
         if not isinstance(fn, CompiledLoss) or fn.error is not None: raise  # eager: a real error
         fn.fail(e)  # compiling failed: from now on (and for this batch) the eager loss
         opt.zero_grad(set_to_none=True)
-        loss, recon, kld = model.loss(types, adj, beta)
+        loss, recon, kld = fn.eager(types, adj, beta)
         loss.backward()
     if isinstance(fn, CompiledLoss) and fn.error is None: fn.ok = True
-    if clip is not None: torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    params = [p for g in opt.param_groups for p in g['params']]
+    if clip is not None: torch.nn.utils.clip_grad_norm_(params, clip)
     opt.step()
     return loss, recon, kld
 
@@ -148,13 +183,14 @@ class TrainingDiverged(TrainingError):
 
 # %% ../nbs/05_train.ipynb #80180d15
 def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta,
-              recipe=None, init_embedding=None):
+              recipe=None, init_embedding=None, monitor=0):
     s = dict(model=model, model_kwargs=dict(sorted((model_kwargs or {}).items())), epochs=epochs,
              iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr,
              beta=beta)
     # paper runs keep their settings unchanged
     if recipe is not None and recipe['name'] != 'paper': s['recipe'] = recipe
     if init_embedding is not None: s['init_embedding'] = init_embedding
+    if monitor: s['monitor'] = monitor  # test graphs measured each epoch
     return s
 
 def _read_config(out):
@@ -181,15 +217,32 @@ def _new_model(name, model_kwargs, device, emb=None):
         with torch.no_grad(): model.op_embedding.weight.copy_(emb)
     return model
 
-def _optim(model, lr, recipe=None, steps:int=1):
+def _optim(params, lr, recipe=None, steps:int=1):
     "Adam and the scheduler: ReduceLROnPlateau per epoch (the paper) or warm-up + cosine per step."
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(params, lr=lr)
     if recipe is not None and recipe['schedule'] == 'cosine':
         w, f = recipe['warmup'], recipe['final']
         return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, steps, w, f))
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
         opt, mode='min', factor=PAPER_SETTINGS['factor'], patience=PAPER_SETTINGS['patience'])
     return opt, sched
+
+def _type_head(recipe, model):
+    "The recipe's training-only `TypeHead` for `model` (on its device), or None."
+    if not (recipe or {}).get('type_head'): return None
+    return TypeHead(model.nz, recipe['type_head'], recipe.get('type_head_steps')).to(model.device)
+
+@torch.no_grad()
+def _monitor(model, types, adj)->dict:
+    "Teacher-forced loss (nats/graph) and greedy reconstruction of a fixed sample of test graphs."
+    model.eval()
+    try:
+        mu, _ = model.encode(types, adj)
+        nats = float(model.recon_loss(mu, types, adj)) / len(types)
+        t, a = model.decode(mu, stochastic=False)
+        ok = (t == types).all(1) & (a.bool() == adj).flatten(1).all(1)
+    finally: model.train()
+    return dict(test_recon=round(nats, 5), test_acc=round(float(ok.double().mean()), 5))
 
 def _init_embedding(path):
     "The embedding table of another run (`embedding_iter<t>.npy`) and its record for the settings."
@@ -227,7 +280,8 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
           recipe:str|dict|None=None, # training recipe (`RECIPES`); None = the paper's
           init_embedding=None, # iteration 1 starts from this `embedding_iter<t>.npy`
           flush_denormal:bool=True, # on a CPU, flush denormals to zero (for the process)
-          compile:str|None=None # torch.compile backend (`COMPILE_BACKENDS`); None = eager
+          compile:str|None=None, # torch.compile backend (`COMPILE_BACKENDS`); None = eager
+          monitor:int=0 # each epoch, test recon and greedy accuracy of the first N test graphs
          )->dict: # summary: out_dir, model, status, skipped, epochs, ..., final, seconds, latent
     "Train a registered graph VAE as the paper did (or with another recipe), resumably."
     if model not in model_names():
@@ -241,6 +295,8 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     for k, v in counts.items():
         if not (isinstance(v, int) and v >= 1):
             raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    if not (isinstance(monitor, int) and monitor >= 0):
+        raise ValueError(f"monitor must be a number of test graphs >= 0, got {monitor!r}")
     if compile is not None and compile not in COMPILE_BACKENDS:
         raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, "
                          f"got {compile!r}")
@@ -254,7 +310,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     out = Path(out_dir)
     emb0, emb0_info = (None, None) if init_embedding is None else _init_embedding(init_embedding)
     settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta, rec,
-                         emb0_info)
+                         emb0_info, monitor)
     # --- an existing run: skip, resume, refuse or replace
     cfg = _read_config(out) if out.exists() else None
     ckpt = done = None
@@ -297,6 +353,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
             if _ARTIFACTS.match(f.name[1:].rsplit('.', 2)[0]): f.unlink()
     tr, te = run_data(subset)
     tr, te = tr.to(device), te.to(device)
+    mon = (te.types[:monitor], te.adj[:monitor]) if monitor else None
     paper = (epochs, subset, model_kwargs or {}, T) == (300, None, {}, default_iterations(model))
     scale = scale or ('paper' if paper else 'quick')
     probe = make_model(model, **(model_kwargs or {}))
@@ -314,11 +371,12 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     from tqdm.auto import tqdm
     for t in range(t0_iter, T + 1):
         if ckpt is not None and ckpt['iteration'] == t:   # resume inside this iteration
-            m = _new_model(model, model_kwargs, device)
-            opt, sched = _optim(m, lr, rec, epochs * math.ceil(len(tr) / batch_size))
+            m = _new_model(model, model_kwargs, device); head = _type_head(rec, m)
+            opt, sched = _optim(_params(m, head), lr, rec, epochs * math.ceil(len(tr) / batch_size))
             try:
                 m.load_state_dict(ckpt['model']); opt.load_state_dict(ckpt['optimizer'])
                 sched.load_state_dict(ckpt['scheduler'])
+                if head is not None: head.load_state_dict(ckpt['type_head'])
             except (RuntimeError, KeyError, TypeError, ValueError) as e:
                 raise RunFileError(
                     f"{out / 'checkpoint.pt'}: does not fit the model of these settings "
@@ -328,11 +386,13 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
             set_rng_state(ckpt['rng']); ckpt = None
         else:
             seed_everything(seed)
-            m = _new_model(model, model_kwargs, device, emb)
-            opt, sched = _optim(m, lr, rec, epochs * math.ceil(len(tr) / batch_size))
+            m = _new_model(model, model_kwargs, device, emb); head = _type_head(rec, m)
+            opt, sched = _optim(_params(m, head), lr, rec, epochs * math.ceil(len(tr) / batch_size))
             order, e0 = list(range(len(tr))), 0
-        loss_fn = CompiledLoss(m, compile) if compile else None
-        cfg['compile'] = None if loss_fn is None else loss_fn.status
+        aux = None if head is None else functools.partial(head.loss, m)
+        loss_fn = CompiledLoss(m, compile, fn=aux) if compile else aux
+        compiled = loss_fn if compile else None
+        cfg['compile'] = None if compiled is None else compiled.status
         nb = math.ceil(len(tr) / batch_size)
         desc = f"{model} {t}/{T}" if T > 1 else model
         ebar = tqdm(total=epochs, initial=e0, desc=desc, disable=quiet, unit='epoch')
@@ -343,10 +403,11 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                 bbar.reset(total=nb)
                 lr_now, tic = opt.param_groups[0]['lr'], time.perf_counter()
                 per_step = rec['schedule'] == 'cosine'
-                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, on_batch, bbar,
+                hook = on_batch if head is None else _head_hook(head, (epoch - 1) * nb, on_batch)
+                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, hook, bbar,
                                               loss_fn, sched if per_step else None, rec['clip'])
-                if loss_fn is not None and cfg['compile'] != loss_fn.status:  # what ran, or why not
-                    cfg['compile'] = loss_fn.status; atomic_write_json(out / 'config.json', cfg)
+                if compiled is not None and cfg['compile'] != compiled.status:  # what ran, or why
+                    cfg['compile'] = compiled.status; atomic_write_json(out / 'config.json', cfg)
                 if not all(map(math.isfinite, (loss, recon, kl))):
                     last = (f"iteration {rows[-1]['iteration']}, epoch {rows[-1]['epoch']}" if rows
                             else "none: no epoch finished")
@@ -359,6 +420,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                 n = len(tr)
                 rows.append(dict(iteration=t, epoch=epoch, loss=loss / n, recon=recon / n,
                                  kl=kl / n, lr=lr_now, seconds=round(time.perf_counter() - tic, 3)))
+                if mon is not None: rows[-1].update(_monitor(m, *mon))
                 if epoch % save_every == 0 or epoch == epochs:
                     save_latents(out / _latent_name(t, T, epoch), m, tr, te)
                 if epoch % checkpoint_every == 0 or epoch == epochs:
@@ -366,6 +428,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
                         format=1, model_name=model, settings=settings, iteration=t, epoch=epoch,
                         emb_init=emb, model=m.state_dict(), optimizer=opt.state_dict(),
                         scheduler=sched.state_dict(), rng=rng_state(),
+                        type_head=None if head is None else head.state_dict(),
                         order=np.asarray(order, dtype=np.int64), log=rows))
                 _write_log(out / 'log.csv', rows)
                 ebar.update(1)
@@ -405,6 +468,36 @@ def _finished_iterations(out:Path, epochs:int, T:int, bad:list|None=None):
         t, emb = t + 1, torch.from_numpy(a)
     if t == 0: return None
     return t, [r for r in rows if r['iteration'] <= t], emb
+
+
+def _params(model, head=None)->list:
+    "The parameters the optimiser trains: the model's, then the type head's."
+    return list(model.parameters()) + ([] if head is None else list(head.parameters()))
+
+def _head_hook(head, step0:int, on_batch=None):
+    "A batch hook that sets the type head's lambda for the next step (step0: steps before)."
+    head.at(step0)
+    def hook(b, model):
+        head.at(step0 + b + 1)
+        if on_batch is not None: on_batch(b, model)
+    return hook
+
+# %% ../nbs/05_train.ipynb #c1a7e1b2
+PLATEAU_EXIT = 3 * math.log(6)  # nats per graph: one of the plateau's four unknown operations learned
+
+def milestones(rows:list[dict], # the rows of a run's `log.csv` (`read_log`)
+               steps_per_epoch:int, # optimiser steps of one epoch
+               recon:float=0.5, # the training reconstruction (nats per graph) of Fig. 3's speed
+               acc:float=0.99 # the monitored test reconstruction accuracy
+              )->dict: # plateau_step, recon_step, acc_step (None: never), final_recon, final_acc
+    "Steps at which a run leaves the plateau, reaches `recon` nats and `acc` test accuracy."
+    step = lambda i: (i + 1) * steps_per_epoch
+    first = lambda ok: next((step(i) for i, r in enumerate(rows) if ok(r)), None)
+    last = rows[-1] if rows else {}
+    return dict(plateau_step=first(lambda r: r['recon'] < PLATEAU_EXIT),
+                recon_step=first(lambda r: r['recon'] < recon),
+                acc_step=first(lambda r: r.get('test_acc', -1) >= acc),
+                final_recon=last.get('recon'), final_acc=last.get('test_acc'))
 
 # %% ../nbs/05_train.ipynb #c1a7e0e2
 def pretrained_dir()->Path:
