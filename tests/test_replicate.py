@@ -52,3 +52,39 @@ def test_bad_arguments():
         R.replicate('huge')
     with pytest.raises(ValueError, match='unknown model'):
         R.replicate('tiny', models=['transformer'])
+
+
+class Kill(Exception): "An interruption planted in a training step."
+
+
+def test_interrupted_seed_sweep_resumes(tmp_path, monkeypatch):
+    "A sweep over training seeds killed inside a run resumes: finished runs are kept, the weights are an uninterrupted sweep's."
+    import torch
+    from opemb_nb import train as T
+    rec = dict(T.RECIPES['cpu-types'], batch_size=16, warmup=2, type_head_steps=5)
+    cfg = {**R.SCALES['tiny'], 'seeds': 2,
+           'train': dict(R.SCALES['tiny']['train'], epochs=3, recipe=rec, monitor=4, iterations={})}
+    monkeypatch.setitem(R.SCALES, 'tiny', cfg)
+    kw = dict(models=['dvae', 'svae'], device='cpu', steps=['train', 'evaluate'])
+    full = R.replicate('tiny', tmp_path / 'full', **kw)
+    assert sorted(full['models']) == ['dvae', 'dvae-s2', 'svae', 'svae-s2']
+    step, calls = T._step, [0]
+    def dying(*a, **k):  # 4 steps an epoch, 3 epochs a run: the 30th step is in epoch 2 of dvae-s2
+        calls[0] += 1
+        if calls[0] == 30: raise Kill()
+        return step(*a, **k)
+    monkeypatch.setattr(T, '_step', dying)
+    with pytest.raises(Kill): R.replicate('tiny', tmp_path / 'cut', **kw)
+    monkeypatch.setattr(T, '_step', step)
+    cut = tmp_path / 'cut'
+    assert json.loads((cut / 'dvae-s2' / 'config.json').read_text())['status'] == 'running'
+    kept = {r: (cut / r / 'model.pt').stat().st_mtime_ns for r in ('dvae', 'svae')}
+    R.replicate('tiny', cut, **kw)
+    assert kept == {r: (cut / r / 'model.pt').stat().st_mtime_ns for r in ('dvae', 'svae')}
+    for r in full['models']:
+        a = torch.load(tmp_path / 'full' / r / 'model.pt')['state_dict']
+        b = torch.load(cut / r / 'model.pt')['state_dict']
+        assert all(torch.equal(a[k], b[k]) for k in a), r
+    s = json.loads((cut / 'summary.json').read_text())
+    assert s['claims'] == []  # no EMB model in this sweep: nothing to compare
+    assert s['models']['dvae-s2']['seed'] == 2 and s['models']['dvae-s2']['final_acc'] is not None
