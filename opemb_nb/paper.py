@@ -10,7 +10,7 @@ from .core import PAPER_NAMES
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PAPER_BO_BEST', 'PAPER_SOURCES', 'CLAIMS',
            'paper_value', 'paper_where', 'summary_runs', 'seed_values', 'seed_stats', 'table1_frame', 'table2_frame',
-           'paired_interval', 'claims']
+           'paired_interval', 'claims', 'claims_frame']
 
 # %% ../nbs/16_paper.ipynb #9c5a169c
 # Table 1 (§4.1), in %: reconstruction accuracy, prior validity, uniqueness; the paper's row order
@@ -213,3 +213,25 @@ def claims(summ:dict|None, # a replication summary
                         mean_row=float(np.mean(list(a.values()))),
                         mean_twin=float(np.mean(list(b.values()))), **iv))
     return out
+
+# %% ../nbs/16_paper.ipynb #c1a7e2c2
+def claims_frame(summ:dict|None # a replication summary (its `claims`, else computed from it)
+                )->'pd.DataFrame':
+    "The paper's comparisons with our paired differences over seeds, intervals and verdicts."
+    import pandas as pd
+    cs = (summ or {}).get('claims')
+    cs = claims(summ) if cs is None else cs
+    def num(v, pct, steps):
+        return '—' if v is None else (f"{v:,.0f}" if steps else f"{100 * v:.2f}" if pct
+                                      else f"{v:.3f}")
+    rows = []
+    for c in cs:
+        pct, steps = c['key'] in ('recon_acc', 'validity', 'uniqueness'), c['key'].endswith('step')
+        f = lambda v: num(v, pct, steps)
+        name = PAPER_NAMES[c['row'].split('-t')[0]] + (', iteration 2' if '-t2' in c['row'] else '')
+        paper = (f"{c['paper'][0]} vs {c['paper'][1]}" if c['paper'] else 'faster (figure)')
+        rows.append({'comparison': f"{name} vs {PAPER_NAMES[c['twin']]}", 'quantity': c['what'],
+                     'paper': paper, 'ours': f"{f(c['mean_row'])} vs {f(c['mean_twin'])}",
+                     'difference [95 % interval]': f"{f(c['diff'])} [{f(c['low'])}, {f(c['high'])}]",
+                     'seeds': c['n'], 'verdict': c['verdict']})
+    return pd.DataFrame(rows)
