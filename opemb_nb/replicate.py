@@ -11,9 +11,9 @@ from .core import (atomic_write_json, provenance, default_device, device_name, g
 from .runs import read_config
 
 # %% auto #0
-__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'STEPS', 'replicate_cli', 'weights_hash',
-           'Ledger', 'parse_run', 'run_name', 'run_model', 'scale_runs', 'train_runs', 'replicate_model',
-           'summary_entry', 'replicate', 'load_summary', 'replicate_command']
+__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'DERIVED', 'STEPS', 'replicate_cli',
+           'weights_hash', 'Ledger', 'parse_run', 'run_name', 'run_model', 'scale_runs', 'train_runs',
+           'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
 MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
@@ -96,6 +96,11 @@ class Ledger:
         "Record a finished step and save the ledger."
         self.d[key] = dict(stamp=stamp, seconds=round(seconds, 2), **info)
         atomic_write_json(self.path, self.d)
+    def drop(self, run:str):
+        "Forget every step of `run` but its training (its weights were trained again)."
+        self.d = {k: v for k, v in self.d.items() if not (k.startswith(f'{run}/')
+                                                          and k != f'{run}/train')}
+        atomic_write_json(self.path, self.d)
     def seconds(self, prefix:str)->float:
         "Total seconds of the recorded steps whose key starts with `prefix`."
         return sum(v['seconds'] for k, v in self.d.items() if k.startswith(prefix))
@@ -156,13 +161,17 @@ def _train_step(run, out, cfg, device, quiet):
     "Train (resume, or skip) one run of a scale; a run with other settings is trained again afresh."
     from opemb_nb.train import train, TrainingError
     name, kw = _train_kw(run, cfg, device, quiet, out)
-    tic = time.perf_counter()
+    tic, fresh = time.perf_counter(), False
     try: s = train(name, Path(out) / run, resume=True, **kw)
     except TrainingError as e:
         if 'other settings' not in str(e): raise
         print(f"{run}: settings changed, training again from scratch ({e})", file=sys.stderr)
-        s = train(name, Path(out) / run, overwrite=True, **kw)
-    return dict(s, wall=time.perf_counter() - tic)
+        s, fresh = train(name, Path(out) / run, overwrite=True, **kw), True
+    return dict(s, wall=time.perf_counter() - tic, fresh=fresh)
+
+# what the steps after training write into a run directory (made from its weights)
+DERIVED = ('metrics.json', 'sgp.json', 'tsne.json', 'tsne.npz', 'tsne.png', 'bo_pool.json',
+           'bo_pool.png', 'bo.json', 'bo.png', 'bo_top5.png')
 
 def _steps(name, run, cfg, device):
     from opemb_nb import metrics, gp, latent, bo
@@ -194,6 +203,9 @@ def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from), 
     L, done, res, tic = Ledger(Path(out) / 'ledger.json'), set(), {}, time.perf_counter()
     def finish(run, s):
         res[run] = s; done.add(run)
+        if s.get('fresh'):  # trained again: what was made from the old weights goes
+            for f in DERIVED: (Path(out) / run / f).unlink(missing_ok=True)
+            L.drop(run)
         if not s.get('skipped'):
             L.record(f'{run}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
         f = s.get('final') or {}

@@ -88,3 +88,16 @@ def test_interrupted_seed_sweep_resumes(tmp_path, monkeypatch):
     s = json.loads((cut / 'summary.json').read_text())
     assert s['claims'] == []  # no EMB model in this sweep: nothing to compare
     assert s['models']['dvae-s2']['seed'] == 2 and s['models']['dvae-s2']['final_acc'] is not None
+
+
+def test_retrained_run_forgets_its_old_results(tmp_path, monkeypatch):
+    "A run trained again with other settings loses what was made from its old weights: files and ledger entries."
+    kw = dict(models=['svae'], device='cpu', steps=['train', 'evaluate'])
+    R.replicate('tiny', tmp_path, **kw)
+    assert (tmp_path / 'svae' / 'metrics.json').exists()
+    cfg = {**R.SCALES['tiny'], 'train': dict(R.SCALES['tiny']['train'], epochs=1)}
+    monkeypatch.setitem(R.SCALES, 'tiny', cfg)
+    R.replicate('tiny', tmp_path, models=['svae'], device='cpu', steps=['train'])
+    assert not (tmp_path / 'svae' / 'metrics.json').exists()
+    ledger = json.loads((tmp_path / 'ledger.json').read_text())
+    assert 'svae/train' in ledger and 'svae/evaluate' not in ledger
