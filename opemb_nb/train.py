@@ -574,8 +574,8 @@ def train_command(*, model:Param(choices=model_names()), # model name
                   save_every:pos_int=100, # save latent means every K epochs
                   # resumable checkpoint every C epochs (a kill loses fewer than C epochs)
                   checkpoint_every:pos_int=1,
-                  # training recipe (default: the paper's; 'cpu': the fast recipe of the
-                  # learning-speed study)
+                  # training recipe (default: the paper's; 'cpu-types': the fast recipe of the
+                  # learning-speed study, with the training-only type head)
                   recipe:Param(choices=list(RECIPES))=None,
                   lr:float|None=None, # peak Adam learning rate (default: the recipe's; paper 1e-4)
                   batch_size:pos_int=None, # graphs per batch (default: the recipe's; paper 32)
@@ -585,6 +585,8 @@ def train_command(*, model:Param(choices=model_names()), # model name
                   # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU;
                   # default: eager)
                   compile:Param(choices=COMPILE_BACKENDS)=None,
+                  # each epoch, log the test recon and greedy accuracy of the first N test graphs
+                  monitor:int=0,
                   quiet:bool=False # no progress bars
                  )->dict:
     "Train a graph VAE on ENAS-6 with the paper's recipe (Adam 1e-4, batch 32) or another one."
@@ -592,7 +594,8 @@ def train_command(*, model:Param(choices=model_names()), # model name
     s = train(model, out, epochs=epochs, iterations=iterations, subset=subset, device=device,
               seed=seed, resume=resume, save_every=save_every, checkpoint_every=checkpoint_every,
               model_kwargs=kw, quiet=quiet, overwrite=overwrite, compile=compile, recipe=recipe,
-              lr=lr, batch_size=batch_size, beta=beta, init_embedding=init_embedding)
+              lr=lr, batch_size=batch_size, beta=beta, init_embedding=init_embedding,
+              monitor=monitor)
     f = s['final']
     print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; "
           f"iteration {f['iteration']}, epoch {f['epoch']}: loss {f['loss']:.4f}, "
