@@ -87,20 +87,25 @@ class Ledger:
     "What each step of a replication made from which settings: `ledger.json`, saved at each step."
     def __init__(self, path):
         self.path = Path(path)
-        self.d = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.d = self._load()
+    def _load(self)->dict:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
     def current(self, key:str, stamp:str, artifact)->bool:
         "Is step `key` done with this stamp, and is its artifact still there?"
         e = self.d.get(key)
         return bool(e) and e.get('stamp') == stamp and Path(artifact).exists()
+    def _update(self, change):
+        "Apply `change(d)` to the ledger as it is on disk now (another process may have written)."
+        self.d = self._load(); change(self.d)
+        atomic_write_json(self.path, self.d)
     def record(self, key:str, stamp:str, seconds:float, **info):
         "Record a finished step and save the ledger."
-        self.d[key] = dict(stamp=stamp, seconds=round(seconds, 2), **info)
-        atomic_write_json(self.path, self.d)
+        self._update(lambda d: d.__setitem__(key, dict(stamp=stamp, seconds=round(seconds, 2),
+                                                       **info)))
     def drop(self, run:str):
         "Forget every step of `run` but its training (its weights were trained again)."
-        self.d = {k: v for k, v in self.d.items() if not (k.startswith(f'{run}/')
-                                                          and k != f'{run}/train')}
-        atomic_write_json(self.path, self.d)
+        gone = lambda k: k.startswith(f'{run}/') and k != f'{run}/train'
+        self._update(lambda d: [d.pop(k) for k in [k for k in d if gone(k)]])
     def seconds(self, prefix:str)->float:
         "Total seconds of the recorded steps whose key starts with `prefix`."
         return sum(v['seconds'] for k, v in self.d.items() if k.startswith(prefix))
