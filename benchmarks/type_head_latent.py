@@ -1,0 +1,69 @@
+"""What the training-only type head does to the latent space: Table 2 and smoothness, with and without it.
+
+For each latent dump (a run directory's latest `latent_epoch*.npz`, or the file itself) measures, on the same
+split and with the library's defaults: Table 2 with the paper's sparse GP and with the exact GP on a subset
+(`gp.predictability`, `--gp-seeds` fits each), and the smoothness of the latent space (`latent.latent_smoothness`:
+mean |delta accuracy| to the 10 nearest latent neighbours against shuffled accuracies, and kNN regression). Writes
+one JSON line per dump and a final line with machine, date and commit.
+
+    python benchmarks/type_head_latent.py --out r.jsonl 'dvae-emb-t2 (no head)=old/dvae-emb-t2' 'dvae-emb-t2 (head)=results/cpu/dvae-emb-t2'
+    python benchmarks/type_head_latent.py --summarise r.jsonl
+"""
+import argparse, json, os, platform, sys, time
+from pathlib import Path
+
+
+def summarise(path)->str:
+    "A markdown table of the dumps measured in a JSON-lines file."
+    rows = [json.loads(l) for l in open(path)]
+    out = ['| latent space | recon (test) | SGP RMSE | SGP r | exact-GP RMSE | exact-GP r | kNN |Δacc| / shuffled | kNN r |',
+           '|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        if r.get('final'): continue
+        s, x, m = r['sgp'], r['exact'], r['smooth']
+        rec = '—' if r.get('recon_acc') is None else f"{100 * r['recon_acc']:.2f} %"
+        out.append(f"| {r['label']} | {rec} | {s['rmse_mean']:.3f} ± {s['rmse_std']:.3f} | {s['pearson_mean']:.3f} ± {s['pearson_std']:.3f} "
+                   f"| {x['rmse_mean']:.3f} ± {x['rmse_std']:.3f} | {x['pearson_mean']:.3f} ± {x['pearson_std']:.3f} "
+                   f"| {m['ratio']:.3f} | {m['knn_r']:.3f} |")
+    return '\n'.join(out)
+
+
+def main(argv=None):
+    if argv is None and len(sys.argv) > 2 and sys.argv[1] == '--summarise':
+        print(summarise(sys.argv[2])); return 0
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('dumps', nargs='+', help='LABEL=PATH: a run directory or a latent_epoch*.npz file')
+    p.add_argument('--gp-seeds', type=int, default=2, help='fits of each GP (seeds 1..N)')
+    p.add_argument('--out', required=True, help='JSON-lines output')
+    a = p.parse_args(argv)
+    import torch
+    torch.set_num_threads(1)
+    from opemb_nb.core import git_commit, device_name
+    from opemb_nb.runs import latest_latent, load_latent
+    from opemb_nb.gp import predictability
+    from opemb_nb.latent import latent_smoothness
+    out = open(a.out, 'a')
+    for spec in a.dumps:
+        label, _, path = spec.partition('=')
+        path = Path(path)
+        f = path if path.suffix == '.npz' else latest_latent(path)[0]
+        d = load_latent(f)
+        tic = time.perf_counter()
+        res = dict(label=label, latent=str(f))
+        metrics = f.parent / 'metrics.json'
+        res['recon_acc'] = json.loads(metrics.read_text()).get('recon_acc') if metrics.exists() else None
+        for kind in ('sgp', 'exact'):
+            r = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'],
+                               seeds=range(1, a.gp_seeds + 1), predictor=kind)
+            res[kind] = {k: r[k] for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')}
+        res['smooth'] = latent_smoothness(d)
+        res['seconds'] = round(time.perf_counter() - tic, 1)
+        out.write(json.dumps(res) + '\n'); out.flush(); print(json.dumps(res), flush=True)
+    fin = dict(final=True, args=vars(a), device=device_name('cpu'), machine=platform.processor() or platform.machine(),
+               cpus=os.cpu_count(), torch=torch.__version__, date=time.strftime('%Y-%m-%d'), commit=git_commit(short=True))
+    out.write(json.dumps(fin) + '\n'); out.close()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
