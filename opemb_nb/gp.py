@@ -124,7 +124,8 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
             dtype=torch.float64, # computation dtype
             device=None, # 'cpu' / 'cuda' (default: cpu)
             threads:int|None=1, # torch threads during the fit
-            verbose:bool=False # print the loss per epoch
+            verbose:bool=False, # print the loss per epoch
+            callback=None # called as callback(epoch, model, lik) after each epoch (1, 2, ...)
            )->GPPosterior:
     "Fit a sparse variational GP (ARD RBF, Gaussian noise) by NGD + Adam; return its posterior."
     X, y = _check_xy(X, y)
@@ -158,6 +159,7 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
             hist.append(tot / n)
             if verbose:
                 print(f"epoch {ep + 1}: -ELBO/n {hist[-1]:.4f}, noise {float(lik.noise):.4f}")
+            if callback is not None: callback(ep + 1, model, lik)
         post = svgp_posterior(model, lik)
     post.info = dict(loss=hist, seconds=time.perf_counter() - t0, n=n, M=M, epochs=epochs,
                      seed=int(seed))
