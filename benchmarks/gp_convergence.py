@@ -13,7 +13,7 @@ records the settings, machine, torch, date and commit.
     python benchmarks/gp_convergence.py --run results/cpu/dvae --kind exact --subset 2000 --steps 150 --out r.jsonl
     python benchmarks/gp_convergence.py --summarise r.jsonl     # markdown tables of the fits in r.jsonl
 """
-import argparse, json, os, platform, sys, time
+import argparse, inspect, json, os, platform, sys, time
 from pathlib import Path
 
 
@@ -60,6 +60,8 @@ def main(argv=None):
     p.add_argument('--inducing', type=int, default=500, help='sgp: inducing points')
     p.add_argument('--lr', type=float, default=None, help="Adam learning rate (default: the library's)")
     p.add_argument('--ngd-lr', type=float, default=None, help="sgp: natural-gradient step (default: the library's)")
+    p.add_argument('--decay', type=float, default=None,
+                   help="sgp: final fraction of the step sizes, cosine schedule (default: the library's)")
     p.add_argument('--batch-size', type=int, default=1000, help='sgp: minibatch size')
     p.add_argument('--subset', type=int, default=2000, help='exact: random training points')
     p.add_argument('--steps', type=int, default=150, help='exact: Adam steps of the one fit')
@@ -77,12 +79,15 @@ def main(argv=None):
     d = load_latent(path)
     ytr, yte, _ = gp.standardise_acc(d['y_train'], d['y_test'])
     model = Path(a.run).name
-    kw = {k: v for k, v in (('lr', a.lr), ('ngd_lr', a.ngd_lr)) if v is not None}
+    kw = {k: v for k, v in (('lr', a.lr), ('ngd_lr', a.ngd_lr), ('decay', a.decay)) if v is not None}
     if a.kind == 'sgp':
-        at = set(a.eval_at or [1, 2, 3, 4, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100])
+        # a decaying schedule depends on the fit's length: then only its end is the fit of that length
+        every = [1, 2, 3, 4, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100]
+        decay = kw.get('decay', inspect.signature(gp.fit_sgp).parameters['decay'].default)
+        at = set(a.eval_at or (every if decay == 1.0 else [a.epochs]))
         kw.update(n_inducing=a.inducing, epochs=a.epochs, batch_size=a.batch_size)
         label = a.label or (f"{model} sgp M{a.inducing} lr{kw.get('lr', 'def')} "
-                            f"ngd{kw.get('ngd_lr', 'def')} s{a.seed}")
+                            f"ngd{kw.get('ngd_lr', 'def')} decay{kw.get('decay', 'def')} E{a.epochs} s{a.seed}")
     else:
         at = set(a.eval_at or [25, 50, 75, 100, 150, 200, 300])
         kw.update(subset=a.subset, steps=a.steps)

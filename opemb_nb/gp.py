@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_gp.ipynb #65777323
 from __future__ import annotations
-import contextlib, functools, inspect, json, time
+import contextlib, functools, inspect, json, math, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,7 +15,8 @@ from .runs import latest_latent, load_latent, run_meta
 
 # %% auto #0
 __all__ = ['predict_cli', 'standardise_acc', 'SVGP', 'GPPosterior', 'cpu_fit_settings', 'median_lengthscale', 'fit_sgp',
-           'svgp_posterior', 'rmse_pearson', 'predictability', 'predict_run', 'predict_command']
+           'svgp_posterior', 'rmse_pearson', 'exact_posterior', 'fit_exact_gp', 'predictability', 'predict_run',
+           'predict_command']
 
 # %% ../nbs/07_gp.ipynb #a752f51f
 def standardise_acc(acc_train, # raw accuracies of the training points
@@ -120,6 +121,7 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
             batch_size:int=1000, # minibatch size
             lr:float=0.03, # Adam learning rate for kernel, inducing inputs and noise
             ngd_lr:float=0.1, # natural-gradient step size for q(u)
+            decay:float=1.0, # final fraction of both step sizes: a cosine from 1 to it (1: constant)
             seed:int=1, # seed of every random choice of the fit
             dtype=torch.float64, # computation dtype
             device=None, # 'cpu' / 'cuda' (default: cpu)
@@ -149,10 +151,14 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
         hopt = torch.optim.Adam([{'params': model.hyperparameters()}, {'params': lik.parameters()}],
                                 lr=lr)
         model.train(); lik.train(); hist = []
+        total, step = epochs * -(-n // batch_size), 0
         for ep in range(epochs):
             perm = torch.randperm(n, generator=g).to(device); tot = 0.
             for i in range(0, n, batch_size):
                 b = perm[i:i + batch_size]
+                f = decay + (1 - decay) * 0.5 * (1 + math.cos(math.pi * step / total)); step += 1
+                for opt, base in ((vopt, ngd_lr), (hopt, lr)):
+                    for grp in opt.param_groups: grp['lr'] = base * f
                 vopt.zero_grad(); hopt.zero_grad()
                 loss = -mll(model(Xt[b]), yt[b]); loss.backward()
                 vopt.step(); hopt.step(); tot += loss.item() * len(b)
@@ -193,6 +199,72 @@ def rmse_pearson(pred, # predictions
     r = float(np.corrcoef(pred, y)[0, 1]) if pred.std() > 0 and y.std() > 0 else float('nan')
     return rmse, r
 
+# %% ../nbs/07_gp.ipynb #ef8635bf
+class _ExactGP(gpytorch.models.ExactGP):
+    def __init__(self, X, y, lik):
+        super().__init__(X, y, lik)
+        self.mean_module = gpytorch.means.ConstantMean()
+        self.covar_module = gpytorch.kernels.ScaleKernel(
+            gpytorch.kernels.RBFKernel(ard_num_dims=X.shape[1]))
+    def forward(self, x):
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+
+def exact_posterior(gp:_ExactGP, lik)->GPPosterior:
+    "The closed-form posterior of a trained exact GP: Z = X, L = chol(K + noise I), Q = I."
+    with torch.no_grad():
+        X, y = gp.train_inputs[0], gp.train_targets
+        k = gp.covar_module
+        post = GPPosterior(X, k.base_kernel.lengthscale.detach().reshape(-1).clone(),
+                           k.outputscale.item(), gp.mean_module.constant.item(),
+                           lik.noise.item(), None, None, None, 'exact')
+        I = torch.eye(len(X), dtype=X.dtype, device=X.device)
+        post.L = psd_safe_cholesky(post.kernel(X, X) + post.noise * I)
+        post.m = torch.linalg.solve_triangular(post.L, (y - post.const)[:, None], upper=False)[:, 0]
+        post.Q = I
+    return post
+
+# %% ../nbs/07_gp.ipynb #69917313
+def fit_exact_gp(X, # [n, d] inputs
+                 y, # [n] targets (standardised)
+                 steps:int=100, # Adam steps on the marginal likelihood
+                 lr:float=0.05, # Adam learning rate
+                 seed:int=0, # seed of the subset and of the lengthscale initialisation
+                 subset:int|None=None, # fit on this many random points (None: all of them)
+                 init:GPPosterior|None=None, # warm start from a previous fit's hyperparameters
+                 threads:int|None=1, # torch threads during the fit
+                 callback=None # called as callback(step, gp, lik, loss) after each step (1, 2, ...)
+                )->GPPosterior:
+    "Exact GP (constant mean, ARD RBF, Gaussian noise) by type-II maximum likelihood."
+    X, y = _check_xy(X, y)
+    if subset is not None:
+        if subset < 2: raise ValueError(f"subset must be at least 2 points, got {subset}")
+        keep = torch.randperm(len(X), generator=torch.Generator().manual_seed(int(seed)))[:subset]
+        X, y = X[keep.numpy()], y[keep.numpy()]
+    Xt = torch.as_tensor(X, dtype=torch.float64); yt = torch.as_tensor(y, dtype=torch.float64)
+    t0 = time.perf_counter()
+    with cpu_fit_settings(threads), torch.random.fork_rng():
+        torch.manual_seed(int(seed))  # gpytorch's probe vectors above 800 points
+        lik = gpytorch.likelihoods.GaussianLikelihood().double()
+        gp = _ExactGP(Xt, yt, lik).double()
+        if init is None:
+            gp.covar_module.base_kernel.lengthscale = median_lengthscale(
+                Xt, 1000, torch.Generator().manual_seed(int(seed)))
+            gp.mean_module.constant.data.fill_(float(yt.mean()))
+        else:
+            gp.covar_module.base_kernel.lengthscale = init.lengthscale.reshape(1, -1)
+            gp.covar_module.outputscale = init.outputscale
+            gp.mean_module.constant.data.fill_(init.const); lik.noise = max(init.noise, 2e-4)
+        opt = torch.optim.Adam(gp.parameters(), lr=lr)
+        mll = gpytorch.mlls.ExactMarginalLogLikelihood(lik, gp); gp.train(); lik.train(); hist = []
+        for i in range(steps):
+            opt.zero_grad(); loss = -mll(gp(Xt), yt); loss.backward(); opt.step()
+            hist.append(loss.item())
+            if callback is not None: callback(i + 1, gp, lik, hist[-1])
+        post = exact_posterior(gp, lik)
+    post.info = dict(loss=hist, seconds=time.perf_counter() - t0, n=len(Xt), steps=steps,
+                     seed=int(seed))
+    return post
+
 # %% ../nbs/07_gp.ipynb #8e99a0eb
 def predictability(Z_train, # [n, d] training latent means
                    y_train_acc, # [n] their raw accuracies
@@ -201,9 +273,12 @@ def predictability(Z_train, # [n, d] training latent means
                    seeds=range(1, 11), # one GP fit per seed (the reference: 1..10)
                    verbose:bool=False, # print one line per seed
                    workers:int|str=1, # processes fitting seeds at once, or 'auto' (1: in turn)
-                   **fit_kw # passed to `fit_sgp` (n_inducing, epochs, device, ...)
+                   predictor:str='sgp', # 'sgp' (`fit_sgp`) or 'exact' (`fit_exact_gp`)
+                   **fit_kw # passed to the predictor's fit (n_inducing, epochs, subset, steps, ...)
                   )->dict:
-    "Table 2 for one latent space: SGP test RMSE (standardised -acc) and Pearson r, mean and std."
+    "Table 2 for one latent space: a GP's test RMSE (standardised -acc) and Pearson r, mean and std."
+    if predictor not in _PREDICTORS:
+        raise ValueError(f"predictor must be one of {sorted(_PREDICTORS)}, got {predictor!r}")
     Z_train, y_train_acc = _check_xy(Z_train, y_train_acc, 'Z_train')
     Z_test, y_test_acc = _check_xy(Z_test, y_test_acc, 'Z_test')
     if Z_train.shape[1] != Z_test.shape[1]:
@@ -211,46 +286,70 @@ def predictability(Z_train, # [n, d] training latent means
     ytr, yte, (m, s) = standardise_acc(y_train_acc, y_test_acc)
     out = dict(seeds=[], rmse=[], pearson=[], seconds=[], noise=[])
     fit = functools.partial(_fit_seed, Z_train=Z_train, y_train=ytr, Z_test=Z_test, y_test=yte,
-                            fit_kw=fit_kw)
+                            predictor=predictor, fit_kw=fit_kw)
     for sd, rmse, r, sec, noise in parallel_map(fit, seeds, workers):
         for k, v in zip(('seeds', 'rmse', 'pearson', 'seconds', 'noise'),
                         (sd, rmse, r, sec, noise)): out[k].append(v)
-        if verbose: print(f"seed {sd}: RMSE {rmse:.4f}, r {r:.4f} ({sec:.1f} s)")
+        if verbose: print(f"{predictor} seed {sd}: RMSE {rmse:.4f}, r {r:.4f} ({sec:.1f} s)")
     res = dict(rmse_mean=float(np.mean(out['rmse'])), rmse_std=float(np.std(out['rmse'])),
                pearson_mean=float(np.mean(out['pearson'])),
                pearson_std=float(np.std(out['pearson'])))
     res.update(out); res.update(n_train=len(Z_train), n_test=len(Z_test), y_mean=m, y_std=s)
     return res
 
-def _fit_seed(seed, Z_train, y_train, Z_test, y_test, fit_kw)->tuple:
-    "(seed, test RMSE, Pearson r, seconds, noise) of one SGP fit (a worker's task)."
-    post = fit_sgp(Z_train, y_train, seed=seed, **fit_kw)
+_PREDICTORS = {'sgp': fit_sgp, 'exact': fit_exact_gp}
+
+def _fit_seed(seed, Z_train, y_train, Z_test, y_test, predictor, fit_kw)->tuple:
+    "(seed, test RMSE, Pearson r, seconds, noise) of one GP fit (a worker's task)."
+    post = _PREDICTORS[predictor](Z_train, y_train, seed=seed, **fit_kw)
     rmse, r = rmse_pearson(post.predict(Z_test), y_test)
     return int(seed), rmse, r, post.info['seconds'], post.noise
 
 # %% ../nbs/07_gp.ipynb #425214db
+def _fit_settings(fit, # the fitting function
+                  kw:dict # the arguments it was given
+                 )->dict:
+    "The settings of a fit, JSON-ready: the function's defaults, overridden by kw."
+    out = {k: q.default for k, q in inspect.signature(fit).parameters.items()
+           if q.default is not inspect.Parameter.empty
+           and k not in ('seed', 'verbose', 'device', 'threads', 'callback', 'init')}
+    out.update(kw)
+    return {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+            for k, v in out.items()}
+
+_SUMMARY = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson', 'seeds',
+            'seconds', 'noise')
+
 def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
-                seeds:int=10, # number of seeds (1..seeds)
+                seeds:int=3, # SGP seeds (1..seeds)
+                exact_seeds:int=3, # exact-GP seeds (1..exact_seeds; 0: no exact GP)
+                exact_subset:int=2000, # training points of each exact GP
+                exact_steps:int=100, # Adam steps of each exact GP
                 out:str='sgp.json', # output file name inside run_dir
                 verbose:bool=False, # print one line per seed
                 workers:int|str=1, # processes fitting seeds side by side, or 'auto'
                 **fit_kw # passed to `fit_sgp`
                )->dict:
-    "Table 2 for a run: fit the SGP on its latest latent means for each seed; write DIR/sgp.json."
+    "Table 2 for a run: the SGP and the exact GP on its latest latent means; write DIR/sgp.json."
+    if seeds < 1 or exact_seeds < 0:
+        raise ValueError(f"seeds must be >= 1 and exact_seeds >= 0, got {seeds}, {exact_seeds}")
     path, epoch = latest_latent(run_dir)
     d = load_latent(path)
     meta = run_meta(run_dir)  # a malformed config.json stops here, before the fits
-    res = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'],
-                         seeds=range(1, seeds + 1), verbose=verbose, workers=workers, **fit_kw)
+    data = (d['Z_train'], d['y_train'], d['Z_test'], d['y_test'])
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = predictability(*data, seeds=range(1, seeds + 1), verbose=verbose, workers=workers,
+                         **fit_kw)
     res['latent_file'] = path.name; res['latent_epoch'] = epoch
-    # the fit's settings: defaults, overridden
-    fit = {k: q.default for k, q in inspect.signature(fit_sgp).parameters.items()
-           if q.default is not inspect.Parameter.empty
-           and k not in ('seed', 'verbose', 'device', 'threads')}
-    fit.update(fit_kw)
-    fit = {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
-           for k, v in fit.items()}
-    res['fit'] = fit
+    res['fit'] = _fit_settings(fit_sgp, fit_kw)
+    if exact_seeds:
+        ekw = dict(subset=exact_subset, steps=exact_steps)
+        ex = predictability(*data, seeds=range(1, exact_seeds + 1), verbose=verbose,
+                            workers=workers, predictor='exact', **ekw)
+        res['exact'] = {k: ex[k] for k in _SUMMARY} | dict(fit=_fit_settings(fit_exact_gp, ekw))
+    # both predictors, all seeds: wall clock, and this process's CPU time (with workers=1, one core's)
+    res['seconds_total'] = time.perf_counter() - t0
+    res['cpu_seconds_total'] = time.process_time() - c0 if workers == 1 else None
     res['provenance'] = provenance(meta['model'],
                                    meta['epochs'] if meta['epochs'] is not None else epoch,
                                    meta['scale'], fit_kw.get('device', 'cpu'), latent_epoch=epoch)
@@ -258,24 +357,30 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
     return res
 
 # %% ../nbs/07_gp.ipynb #a86db564
-from .cli import cli_command, print_json, workers_arg
+from .cli import cli_command, pos_int, print_json, workers_arg
 
 def predict_command(run_dir:str, # training run directory (with latent_epoch<E>.npz)
-                    seeds:int=10, # number of GP seeds (1..N)
-                    inducing:int=500, # inducing points
-                    epochs:int=4, # SGP training epochs
-                    device:str|None=None, # cpu or cuda (default: cpu)
+                    seeds:pos_int=3, # sparse-GP seeds (1..N)
+                    exact_seeds:int=3, # exact-GP seeds (1..N; 0: no exact GP)
+                    inducing:pos_int=500, # inducing points of the sparse GP
+                    epochs:pos_int=4, # sparse-GP training epochs
+                    subset:pos_int=2000, # training points of each exact GP
+                    device:str|None=None, # cpu or cuda for the sparse GP (default: cpu)
                     workers:workers_arg=1, # processes fitting seeds side by side, or 'auto'
                     json:bool=False # print the result as JSON
                    )->dict:
-    "Sparse-GP predictability of the latent means (Table 2), written to `run_dir/sgp.json`."
-    res = predict_run(run_dir, seeds=seeds, n_inducing=inducing, epochs=epochs, device=device,
-                      verbose=not json, workers=workers)
+    "GP predictability of the latent means (Table 2), written to `run_dir/sgp.json`."
+    res = predict_run(run_dir, seeds=seeds, exact_seeds=exact_seeds, exact_subset=subset,
+                      n_inducing=inducing, epochs=epochs, device=device, verbose=not json,
+                      workers=workers)
     keys = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')
-    if json: print_json({k: res[k] for k in keys})
-    else: print(f"RMSE {res['rmse_mean']:.3f} ± {res['rmse_std']:.3f}, "
-                f"Pearson r {res['pearson_mean']:.3f} ± {res['pearson_std']:.3f} "
-                f"-> {Path(run_dir) / 'sgp.json'}")
+    summ = {k: res[k] for k in keys}
+    if 'exact' in res: summ['exact'] = {k: res['exact'][k] for k in keys}
+    if json: print_json(summ); return res
+    for name, r in (('sparse GP', res), ('exact GP', res.get('exact'))):
+        if r: print(f"{name}: RMSE {r['rmse_mean']:.3f} ± {r['rmse_std']:.3f}, "
+                    f"Pearson r {r['pearson_mean']:.3f} ± {r['pearson_std']:.3f}")
+    print(f"{res['seconds_total']:.0f} s -> {Path(run_dir) / 'sgp.json'}")
     return res
 
 predict_cli = cli_command(predict_command, 'opemb predict')
