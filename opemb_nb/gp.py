@@ -117,11 +117,11 @@ def _check_xy(X, y, what='X'):
 def fit_sgp(X, # [n, d] training inputs (latent means)
             y, # [n] targets (standardised)
             n_inducing:int=500, # M, inducing points (initialised from a random training subset)
-            epochs:int=4, # passes over the data
+            epochs:int=80, # passes over the data
             batch_size:int=1000, # minibatch size
             lr:float=0.03, # Adam learning rate for kernel, inducing inputs and noise
             ngd_lr:float=0.1, # natural-gradient step size for q(u)
-            decay:float=1.0, # final fraction of both step sizes: a cosine from 1 to it (1: constant)
+            decay:float=0.02, # final fraction of both step sizes: a cosine from 1 to it (1: constant)
             seed:int=1, # seed of every random choice of the fit
             dtype=torch.float64, # computation dtype
             device=None, # 'cpu' / 'cuda' (default: cpu)
@@ -321,10 +321,10 @@ _SUMMARY = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pea
             'seconds', 'noise')
 
 def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
-                seeds:int=3, # SGP seeds (1..seeds)
-                exact_seeds:int=3, # exact-GP seeds (1..exact_seeds; 0: no exact GP)
-                exact_subset:int=2000, # training points of each exact GP
-                exact_steps:int=100, # Adam steps of each exact GP
+                seeds:int=1, # SGP seeds (1..seeds)
+                exact_seeds:int=1, # exact-GP seeds (1..exact_seeds; 0: no exact GP)
+                exact_subset:int=4000, # training points of each exact GP
+                exact_steps:int=75, # Adam steps of each exact GP
                 out:str='sgp.json', # output file name inside run_dir
                 verbose:bool=False, # print one line per seed
                 workers:int|str=1, # processes fitting seeds side by side, or 'auto'
@@ -360,11 +360,11 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
 from .cli import cli_command, pos_int, print_json, workers_arg
 
 def predict_command(run_dir:str, # training run directory (with latent_epoch<E>.npz)
-                    seeds:pos_int=3, # sparse-GP seeds (1..N)
-                    exact_seeds:int=3, # exact-GP seeds (1..N; 0: no exact GP)
+                    seeds:pos_int=1, # sparse-GP seeds (1..N)
+                    exact_seeds:int=1, # exact-GP seeds (1..N; 0: no exact GP)
                     inducing:pos_int=500, # inducing points of the sparse GP
-                    epochs:pos_int=4, # sparse-GP training epochs
-                    subset:pos_int=2000, # training points of each exact GP
+                    epochs:pos_int=80, # sparse-GP training epochs
+                    subset:pos_int=4000, # training points of each exact GP
                     device:str|None=None, # cpu or cuda for the sparse GP (default: cpu)
                     workers:workers_arg=1, # processes fitting seeds side by side, or 'auto'
                     json:bool=False # print the result as JSON
