@@ -20,16 +20,16 @@ from botorch.generation.gen import gen_candidates_scipy
 from .core import (atomic_write_json, provenance, find_artifact, parallel_map,
                            resolve_workers, model_device)
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
-from .gp import (GPPosterior, fit_sgp, standardise_acc, cpu_fit_settings,
-                         median_lengthscale, rmse_pearson)
+from .gp import (GPPosterior, fit_sgp, fit_exact_gp, standardise_acc, cpu_fit_settings,
+                         median_lengthscale, rmse_pearson, fit_settings)
 from .runs import latest_latent, load_latent, run_meta, load_run
 from .models import decode_counts, decode_batched, encode_mu
 from .graphs import average_path_length, clustering_coefficient
 
 # %% auto #0
-__all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'fit_exact_gp', 'decode_points', 'FakeVAE', 'TableEvaluator',
-           'arch_features', 'SurrogateEvaluator', 'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo',
-           'random_search', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
+__all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'FakeVAE', 'TableEvaluator', 'arch_features',
+           'SurrogateEvaluator', 'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search',
+           'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
 
 # %% ../nbs/08_bo.ipynb #306ffbac
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -190,56 +190,6 @@ def select_batch(post:GPPosterior, # fitted GP posterior (standardised y, minimi
         bel.add(x)
     out = np.array(idx) if candidates is not None else np.stack(chosen)
     return out, dict(incumbent=eta, log_ei=scores)
-
-# %% ../nbs/08_bo.ipynb #82b72f9a
-class _ExactGP(gpytorch.models.ExactGP):
-    def __init__(self, X, y, lik):
-        super().__init__(X, y, lik)
-        self.mean_module = gpytorch.means.ConstantMean()
-        self.covar_module = gpytorch.kernels.ScaleKernel(
-            gpytorch.kernels.RBFKernel(ard_num_dims=X.shape[1]))
-    def forward(self, x):
-        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
-
-def fit_exact_gp(X, # [n, d] inputs (n up to a few thousand)
-                 y, # [n] targets (standardised)
-                 steps:int=100, # Adam steps on the marginal likelihood
-                 lr:float=0.05, # Adam learning rate
-                 seed:int=0, # seed of the lengthscale initialisation subset
-                 init:GPPosterior|None=None, # warm start from a previous fit's hyperparameters
-                 threads:int|None=1 # torch threads during the fit
-                )->GPPosterior:
-    "Exact GP (constant mean, ARD RBF, Gaussian noise) by type-II maximum likelihood."
-    Xt = torch.as_tensor(np.asarray(X), dtype=torch.float64)
-    yt = torch.as_tensor(np.asarray(y), dtype=torch.float64)
-    t0 = time.perf_counter()
-    with cpu_fit_settings(threads):
-        lik = gpytorch.likelihoods.GaussianLikelihood().double()
-        gp = _ExactGP(Xt, yt, lik).double()
-        if init is None:
-            gp.covar_module.base_kernel.lengthscale = median_lengthscale(
-                Xt, 1000, torch.Generator().manual_seed(int(seed)))
-            gp.mean_module.constant.data.fill_(float(yt.mean()))
-        else:
-            gp.covar_module.base_kernel.lengthscale = init.lengthscale.reshape(1, -1)
-            gp.covar_module.outputscale = init.outputscale
-            gp.mean_module.constant.data.fill_(init.const); lik.noise = max(init.noise, 2e-4)
-        opt = torch.optim.Adam(gp.parameters(), lr=lr)
-        mll = gpytorch.mlls.ExactMarginalLogLikelihood(lik, gp); gp.train(); lik.train()
-        for _ in range(steps):
-            opt.zero_grad(); loss = -mll(gp(Xt), yt); loss.backward(); opt.step()
-        with torch.no_grad():
-            k = gp.covar_module
-            post = GPPosterior(Xt, k.base_kernel.lengthscale.detach().reshape(-1).clone(),
-                               k.outputscale.item(), gp.mean_module.constant.item(),
-                               lik.noise.item(), None, None, None, 'exact')
-            K = post.kernel(Xt, Xt) + post.noise * torch.eye(len(Xt), dtype=torch.float64)
-            post.L = psd_safe_cholesky(K)
-            post.m = torch.linalg.solve_triangular(post.L, (yt - post.const)[:, None],
-                                                   upper=False)[:, 0]
-            post.Q = torch.eye(len(Xt), dtype=torch.float64)
-    post.info = dict(seconds=time.perf_counter() - t0, n=len(Xt))
-    return post
 
 # %% ../nbs/08_bo.ipynb #02fb2447
 class _MeanVarPosterior(Posterior):
@@ -642,7 +592,8 @@ def bo_run(run_dir, # a training run directory
     runs = parallel_map(job, range(1, seeds + 1), workers)
     res = dict(kind='latent', model=meta['model'], evaluator=ev.name, evaluator_kind=ev.kind,
                rounds=rounds, batch=batch, seeds=seeds, decode_attempts=decode_attempts,
-               choice=choice, unscored=unscored, runs=runs, provenance=prov)
+               choice=choice, unscored=unscored, runs=runs,
+               gp_fit=fit_settings(fit_sgp, gp_kw or {}), provenance=prov)
     if isinstance(ev, SurrogateEvaluator): res['surrogate_heldout'] = ev.heldout
     res['top5'] = top_architectures(res, 5)
     atomic_write_json(run_dir / 'bo.json', res)
@@ -758,7 +709,7 @@ def bo_command(run_dir:str, # training run directory
                first_valid:bool=False, # keep the first valid decoding (the reference's behaviour)
                grid:pos_int=10000, # EI grid points
                maxiter:int=150, # L-BFGS-B iterations per EI point (0: the grid only)
-               gp_epochs:pos_int=4, # SGP epochs per round
+               gp_epochs:pos_int=80, # SGP epochs per round (Table 2's converged fit)
                inducing:pos_int=500, # inducing points of the SGP
                device:str|None=None, # device of the model (cpu/cuda)
                # also decode and score uniform random latent points each round

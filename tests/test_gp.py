@@ -2,7 +2,8 @@
 import json
 import numpy as np
 import pytest
-from opemb_nb.gp import fit_sgp, predictability, rmse_pearson, standardise_acc, predict_run, predict_cli
+from opemb_nb.gp import (fit_sgp, fit_exact_gp, predictability, rmse_pearson, standardise_acc, predict_run,
+                         predict_cli)
 from opemb_nb.runs import latest_latent
 
 
@@ -51,10 +52,16 @@ def test_predict_cli_writes_sgp_json(tmp_path, capsys):
     np.savez(tmp_path / 'latent_iter1_epoch9.npz', Z_train=X[:5])  # an earlier DVAE-EMB iteration: ignored
     (tmp_path / 'config.json').write_text(json.dumps({'model': 'dvae', 'provenance': {'epochs': 7, 'scale': 'quick'}}))
     assert latest_latent(tmp_path)[1] == 7
-    predict_cli([str(tmp_path), '--seeds', '2', '--inducing', '25', '--epochs', '5', '--json'])
+    predict_cli([str(tmp_path), '--seeds', '2', '--exact-seeds', '3', '--subset', '150', '--inducing', '25',
+                 '--epochs', '5', '--json'])
     out = json.loads(capsys.readouterr().out)
     res = json.loads((tmp_path / 'sgp.json').read_text())
     assert {'rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std'} <= set(out) and len(res['rmse']) == 2
+    # the second predictor beside the sparse GP's top-level keys, and the cost of both
+    ex = res['exact']
+    assert ex['seeds'] == [1, 2, 3] and len(ex['rmse']) == 3 and ex['pearson_mean'] > 0.9 and len(ex['seconds']) == 3
+    assert ex['fit']['subset'] == 150 and res['fit']['epochs'] == 5 and 'exact' in out
+    assert res['seconds_total'] > 0 and res['cpu_seconds_total'] > 0
     assert res['provenance']['model'] == 'dvae' and res['provenance']['scale'] == 'quick' and res['pearson_mean'] > 0.9
 
 
@@ -78,3 +85,47 @@ def test_parallel_seeds_equal_sequential():
     par = predictability(X[:400], acc[:400], X[400:], acc[400:], workers=2, **kw)
     assert par['seeds'] == [1, 2, 3]
     assert par['rmse'] == seq['rmse'] and par['pearson'] == seq['pearson'] and par['noise'] == seq['noise']
+
+
+def test_default_sgp_fit_has_converged():
+    "The default schedule ends where a fit three times as long ends (a small synthetic problem)."
+    X, y = _smooth(2400, seed=4)
+    ytr, yte, _ = standardise_acc(-y[:2000], -y[2000:])
+    short = fit_sgp(X[:2000], ytr, n_inducing=40, seed=1)
+    default_epochs = short.info['epochs']
+    long = fit_sgp(X[:2000], ytr, n_inducing=40, seed=1, epochs=3 * default_epochs)
+    r_short, r_long = (rmse_pearson(p.predict(X[2000:]), yte)[0] for p in (short, long))
+    assert abs(r_short - r_long) < 0.005 and r_short < 0.15
+
+
+def test_exact_gp_beats_the_mean():
+    "An exact GP on a random subset predicts a smooth function far better than its mean (RMSE 1)."
+    X, y = _smooth(1000, seed=5)
+    ytr, yte, _ = standardise_acc(-y[:800], -y[800:])
+    post = fit_exact_gp(X[:800], ytr, subset=250, steps=60, seed=3)
+    rmse, r = rmse_pearson(post.predict(X[800:]), yte)
+    assert rmse < 0.25 and r > 0.97 and post.kind == 'exact' and post.info['n'] == 250
+
+
+def test_exact_gp_above_800_points_is_seeded():
+    "Above 800 points gpytorch draws probe vectors: the fit is a function of the seed, the global RNG is kept."
+    import torch
+    X, y = _smooth(1000, seed=6)
+    fit = lambda: fit_exact_gp(X, y, subset=900, steps=3, seed=4).predict(X[:20])
+    torch.manual_seed(0); a = fit(); state = torch.rand(3)
+    torch.manual_seed(0); b = fit()
+    assert np.array_equal(a, b) and torch.equal(torch.rand(3), state)
+
+
+def test_bad_predictor_input_is_a_clear_error(tmp_path, capsys):
+    X, y = _smooth(200)
+    acc = 0.7 + 0.01 * y
+    with pytest.raises(ValueError, match="predictor must be one of"):
+        predictability(X[:150], acc[:150], X[150:], acc[150:], seeds=[1], predictor='svm')
+    with pytest.raises(ValueError, match='subset must be at least 2'): fit_exact_gp(X, y, subset=1)
+    np.savez(tmp_path / 'latent_epoch1.npz', Z_train=X[:150], Z_test=X[150:], y_train=acc[:150], y_test=acc[150:],
+             idx_train=np.arange(150), idx_test=np.arange(150, 200))
+    with pytest.raises(SystemExit) as e: predict_cli([str(tmp_path), '--exact-seeds', '-1'])
+    assert e.value.code == 2 and 'exact_seeds >= 0' in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e: predict_cli([str(tmp_path), '--seeds', '0'])
+    assert e.value.code == 2
