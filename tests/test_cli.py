@@ -13,7 +13,7 @@ DEFAULTS = {  # every option of every command and its default (the hand-written 
     'graph-stats': dict(split='train', data=None, json=False),
     'train': dict(model='svae', out='x', epochs=300, iterations=None, subset=None, device=None, seed=1, resume=False,
                   overwrite=False, hs=None, nz=None, save_every=100, checkpoint_every=1, recipe=None, lr=None, batch_size=None,
-                  beta=0.005, init_embedding=None, compile=None, quiet=False),
+                  beta=0.005, init_embedding=None, compile=None, monitor=0, quiet=False),
     'evaluate': dict(run_dir='d', json=False, device=None, seed=0, decodes=100, n_prior=1000, prior_decodes=10, batch_size=None,
                      n_test=None, scale=None),
     'predict': dict(run_dir='d', seeds=1, exact_seeds=1, inducing=500, epochs=80, subset=4000, device=None, workers=1,
@@ -22,7 +22,7 @@ DEFAULTS = {  # every option of every command and its default (the hand-written 
     'bo': dict(run_dir='d', evaluator='table', pool=False, rounds=10, batch=50, seeds=10, attempts=500, first_valid=False,
                grid=10000, maxiter=150, gp_epochs=80, inducing=500, device=None, random_baseline=False, workers=1, json=False),
     'replicate': dict(scale='quick', out=None, models=('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn'), device=None,
-                      steps=None, progress=False),
+                      steps=None, seeds=None, progress=False),
 }
 
 
