@@ -7,7 +7,8 @@ mean |delta accuracy| to the 10 nearest latent neighbours against shuffled accur
 --reuse, Table 2 is read from a run's sgp.json (`opemb predict`) when that was computed on the same latent file.
 Writes one JSON line per dump and a final line with machine, date and commit.
 
-    python benchmarks/type_head_latent.py --out r.jsonl 'dvae-emb-t2 (no head)=old/dvae-emb-t2' 'dvae-emb-t2 (head)=results/cpu/dvae-emb-t2'
+    python benchmarks/type_head_latent.py --reuse --out r.jsonl 'no head=git:43878ed:results/cpu/dvae-emb-t2' \
+        'head=results/cpu/dvae-emb-t2'
     python benchmarks/type_head_latent.py --summarise r.jsonl
 """
 import argparse, json, os, platform, sys, time
@@ -29,11 +30,27 @@ def summarise(path)->str:
     return '\n'.join(out)
 
 
+def from_git(commit, run_dir)->Path:
+    "Check out a committed run's latest latent dump, metrics.json and sgp.json into a temporary folder."
+    import subprocess, tempfile
+    names = subprocess.run(['git', 'ls-tree', '--name-only', commit, run_dir + '/'], capture_output=True,
+                           text=True, check=True).stdout.split()
+    tmp = Path(tempfile.mkdtemp())
+    for n in names:
+        if Path(n).name.startswith('latent_epoch') or Path(n).name in ('metrics.json', 'sgp.json'):
+            (tmp / Path(n).name).write_bytes(subprocess.run(['git', 'show', f'{commit}:{n}'], capture_output=True,
+                                                            check=True).stdout)
+    lat = sorted(tmp.glob('latent_epoch*.npz'), key=lambda p: int(p.stem.split('epoch')[1]))
+    if not lat: raise SystemExit(f"{run_dir} at {commit} has no latent_epoch*.npz")
+    return lat[-1]
+
+
 def main(argv=None):
     if argv is None and len(sys.argv) > 2 and sys.argv[1] == '--summarise':
         print(summarise(sys.argv[2])); return 0
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('dumps', nargs='+', help='LABEL=PATH: a run directory or a latent_epoch*.npz file')
+    p.add_argument('dumps', nargs='+', help='LABEL=PATH: a run directory, a latent_epoch*.npz file, or '
+                   'git:COMMIT:RUN_DIR (the run as committed then)')
     p.add_argument('--gp-seeds', type=int, default=2, help='fits of each GP (seeds 1..N)')
     p.add_argument('--out', required=True, help='JSON-lines output')
     p.add_argument('--reuse', action='store_true',
@@ -48,18 +65,21 @@ def main(argv=None):
     out = open(a.out, 'a')
     for spec in a.dumps:
         label, _, path = spec.partition('=')
-        path = Path(path)
-        f = path if path.suffix == '.npz' else latest_latent(path)[0]
-        d = load_latent(f)
         tic = time.perf_counter()
-        res = dict(label=label, latent=str(f))
+        if path.startswith('git:'):  # git:COMMIT:RUN_DIR, a run as committed then (latent, metrics, sgp.json)
+            f, res = from_git(*path[4:].split(':', 1)), dict(label=label, latent=path)
+        else:
+            path = Path(path)
+            f = path if path.suffix == '.npz' else latest_latent(path)[0]
+            res = dict(label=label, latent=str(f))
+        d = load_latent(f)
         metrics = f.parent / 'metrics.json'
         res['recon_acc'] = json.loads(metrics.read_text()).get('recon_acc') if metrics.exists() else None
         keys = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')
         sgp = f.parent / 'sgp.json'
         g = json.loads(sgp.read_text()) if a.reuse and sgp.exists() else {}
         if g.get('latent_file') == f.name and 'exact' in g:  # Table 2 already computed on this dump
-            res.update(sgp={k: g[k] for k in keys}, exact={k: g['exact'][k] for k in keys}, reused=str(sgp))
+            res.update(sgp={k: g[k] for k in keys}, exact={k: g['exact'][k] for k in keys}, reused='sgp.json')
         for kind in () if 'reused' in res else ('sgp', 'exact'):
             r = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'],
                                seeds=range(1, a.gp_seeds + 1), predictor=kind)
