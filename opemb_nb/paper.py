@@ -141,6 +141,7 @@ def _pm(m, s): return '—' if m is None else f"{m:.3f} ± {s:.3f}"
 def _pooled(summ, run, key)->str:
     "'mean ± std' of every GP fit of every seed of a row (lists `<key>_fits`), else of the means."
     fits = [v for vs in seed_values(summ, run, f'{key}_fits').values() for v in vs]
+    if len(fits) == 1: return f"{fits[0]:.3f} (one fit)"  # no spread to show
     if fits: return _pm(float(np.mean(fits)), float(np.std(fits)))
     e = (summ or {}).get('models', {}).get(run, {})
     return _pm(e.get(f'{key}_mean'), e.get(f'{key}_std'))
