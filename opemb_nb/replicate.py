@@ -48,7 +48,9 @@ SCALES = {
         **{**copy.deepcopy(PAPER_EVALUATION),
            # one converged SGP per training seed (3-4 CPU minutes a run): Table 2's spread comes from
            # the five training seeds; the exact GP (7 CPU minutes a run) on training seed 1 only
-           'predict': dict(seeds=1, exact_seeds=1), 'exact_gp_seeds': 1}),
+           'predict': dict(seeds=1, exact_seeds=1), 'exact_gp_seeds': 1,
+           # no latent BO by default: 100 converged GP fits a model, hours of CPU (`--steps bo` runs it)
+           'steps': ('train', 'evaluate', 'predict', 'tsne', 'bo_pool')}),
     'tiny': dict(  # seconds on a CPU: for the tests of this pipeline, not for results
         train=dict(subset=64, epochs=2, model_kwargs=dict(hs=16, nz=4), iterations={'dvae-emb': 2},
                    save_every=1),
@@ -336,7 +338,7 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 
               out=None, # results folder (default: results/<scale>)
               models=MODELS, # which models
               device=None, # 'cpu' or 'cuda' (default: cuda when available)
-              steps=None, # restrict to these steps: train, evaluate, predict, tsne, bo_pool, bo
+              steps=None, # run only these steps: train, evaluate, predict, tsne, bo_pool, bo (None: the scale's)
               quiet:bool=True, # no progress bars
               seeds:int|None=None # training seeds 1..N; None: the scale's (`SCALES[scale]['seeds']`)
              )->dict:
@@ -347,6 +349,7 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 
     if bad: raise ValueError(f"unknown model(s) {bad}; the paper's six are {', '.join(MODELS)}")
     out = Path(out or Path('results') / scale); out.mkdir(parents=True, exist_ok=True)
     tic, cfg = time.perf_counter(), dict(SCALES[scale], name=scale)
+    steps = steps or cfg.get('steps')  # a scale may leave out steps by default (the cpu scale: 'bo')
     device = device or default_device()
     flush_denormals()  # denormals of converged models slow every CPU step (benchmarks/denormals.py)
     runs = scale_runs(cfg, models, seeds)
@@ -388,7 +391,7 @@ def replicate_command(
     out:str|None=None, # results folder (default: results/<scale>)
     models:Param(nargs='+', choices=list(MODELS))=MODELS, # models to run, of the paper's six
     device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
-    steps:Param(nargs='+', choices=list(STEPS))=None, # only these steps (default: all)
+    steps:Param(nargs='+', choices=list(STEPS))=None, # only these steps (default: the scale's; all but bo at the cpu scale)
     seeds:pos_int=None, # training seeds 1..N (default: the scale's; cpu: 5)
     progress:bool=False # show training progress bars
    )->dict:
