@@ -15,6 +15,11 @@ import argparse, json, os, platform, sys, time
 from pathlib import Path
 
 
+def fmt(r, k)->str:
+    "A predictor's mean, with its spread when it was fitted more than once."
+    return f"{r[k + '_mean']:.3f}" + (f" ± {r[k + '_std']:.3f}" if len(r[k]) > 1 else '')
+
+
 def summarise(path)->str:
     "A markdown table of the dumps measured in a JSON-lines file."
     rows = [json.loads(l) for l in open(path)]
@@ -24,8 +29,8 @@ def summarise(path)->str:
         if r.get('final'): continue
         s, x, m = r['sgp'], r['exact'], r['smooth']
         rec = '—' if r.get('recon_acc') is None else f"{100 * r['recon_acc']:.2f} %"
-        out.append(f"| {r['label']} | {rec} | {s['rmse_mean']:.3f} ± {s['rmse_std']:.3f} | {s['pearson_mean']:.3f} ± {s['pearson_std']:.3f} "
-                   f"| {x['rmse_mean']:.3f} ± {x['rmse_std']:.3f} | {x['pearson_mean']:.3f} ± {x['pearson_std']:.3f} "
+        ex = '| — | — ' if x is None else f"| {fmt(x, 'rmse')} | {fmt(x, 'pearson')} "
+        out.append(f"| {r['label']} | {rec} | {fmt(s, 'rmse')} | {fmt(s, 'pearson')} {ex}"
                    f"| {m['ratio']:.3f} | {m['knn_r']:.3f} |")
     return '\n'.join(out)
 
@@ -78,8 +83,9 @@ def main(argv=None):
         keys = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson')
         sgp = f.parent / 'sgp.json'
         g = json.loads(sgp.read_text()) if a.reuse and sgp.exists() else {}
-        if g.get('latent_file') == f.name and 'exact' in g:  # Table 2 already computed on this dump
-            res.update(sgp={k: g[k] for k in keys}, exact={k: g['exact'][k] for k in keys}, reused='sgp.json')
+        if g.get('latent_file') == f.name:  # Table 2 already computed on this dump (the exact GP if it has it)
+            res.update(sgp={k: g[k] for k in keys}, exact={k: g['exact'][k] for k in keys} if 'exact' in g else None,
+                       reused='sgp.json')
         for kind in () if 'reused' in res else ('sgp', 'exact'):
             r = predictability(d['Z_train'], d['y_train'], d['Z_test'], d['y_test'],
                                seeds=range(1, a.gp_seeds + 1), predictor=kind)
