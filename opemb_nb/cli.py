@@ -4,13 +4,12 @@
 
 # %% ../nbs/17_cli.ipynb #96c26957
 from __future__ import annotations
-import argparse, copy, functools, importlib, inspect, json, sys, types, typing, warnings
+import argparse, copy, functools, inspect, json, sys, types, typing, warnings
 from fastcore.docments import docments
 from fastcore.script import Param
 
 # %% auto #0
-__all__ = ['graph_stats_cli', 'COMMANDS', 'pos_int', 'workers_arg', 'cli_parser', 'exit_status', 'print_json', 'cli_command',
-           'graph_stats_command', 'main']
+__all__ = ['pos_int', 'workers_arg', 'cli_parser', 'exit_status', 'print_json', 'cli_command']
 
 # %% ../nbs/17_cli.ipynb #e6a9e221
 def pos_int(text:str # a command-line value
@@ -101,62 +100,3 @@ def cli_command(func, # the command function (see `cli_parser`)
     # the command function, and its parser
     cli.func, cli.parser = func, functools.partial(cli_parser, func, prog)
     return cli
-
-# %% ../nbs/17_cli.ipynb #7f8af579
-def graph_stats_command(
-    split:Param(choices=['train', 'test', 'all'])='train', # which architectures (the paper: train)
-    data:str|None=None, # another ENAS file in the same format (default: the shipped ENAS-6 file)
-    json:bool=False # print one JSON object
-   )->dict:
-    "Pearson r of APL and clustering with accuracy, and the six accuracy groups (§4.4)."
-    from opemb_nb.graphs import graph_stats
-    from opemb_nb.paper import paper_value
-    s = graph_stats(split, path=data)
-    out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman',
-                             'groups')}
-    if json: print_json(out)
-    else:
-        print(f"split {split}: n = {s['n']}")
-        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  "
-              f"(paper {paper_value('apl_r'):+.2f})")
-        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  "
-              f"(paper {paper_value('cc_r'):+.2f})")
-        print('accuracy groups: ' + ', '.join(f"{k}: {v}" for k, v in s['groups'].items()))
-    return out
-
-graph_stats_cli = cli_command(graph_stats_command, 'opemb graph-stats')
-
-# %% ../nbs/17_cli.ipynb #8a049bf5
-COMMANDS = {  # subcommand -> (module, function taking argv, one-line help)
-    'graph-stats': ('opemb_nb.cli', 'graph_stats_cli',
-                    'APL and clustering vs accuracy (paper §4.4)'),
-    'train': ('opemb_nb.train', 'train_cli', 'train one of the six graph VAEs'),
-    'evaluate': ('opemb_nb.metrics', 'evaluate_cli', 'Table 1 metrics of a trained run'),
-    'predict': ('opemb_nb.gp', 'predict_cli', 'Table 2: sparse-GP predictability of a trained run'),
-    'tsne': ('opemb_nb.latent', 'tsne_cli', 't-SNE of the latent means (Figs 9-10)'),
-    'bo': ('opemb_nb.bo', 'bo_cli', 'Bayesian optimisation in the latent space (paper §4.3)'),
-    'replicate': ('opemb_nb.replicate', 'replicate_cli',
-                  'train and evaluate everything, quick, cpu or paper scale'),
-}
-
-# %% ../nbs/17_cli.ipynb #501bf166
-def _usage()->str:
-    w = max(map(len, COMMANDS))
-    return ('usage: opemb COMMAND [options]   (opemb COMMAND --help for its options)\n\ncommands:\n'
-            + '\n'.join(f"  {k:<{w}}  {v[2]}" for k, v in COMMANDS.items()))
-
-def main(argv:list[str]|None=None # command line without the program name (default: sys.argv[1:])
-        ):
-    "Entry point of the `opemb` console script: dispatch to a subcommand."
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ('-h', '--help'):
-        print(_usage()); return 0
-    cmd, rest = argv[0], argv[1:]
-    if cmd not in COMMANDS:
-        print(f"opemb: unknown command {cmd!r}\n\n{_usage()}", file=sys.stderr); sys.exit(2)
-    mod, fn, _ = COMMANDS[cmd]
-    f = getattr(importlib.import_module(mod), fn)
-    try: f(rest)
-    except KeyboardInterrupt:
-        print('opemb: interrupted', file=sys.stderr); sys.exit(130)
-    return 0

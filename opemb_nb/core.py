@@ -4,16 +4,17 @@
 
 # %% ../nbs/18_core.ipynb #b788abd8
 from __future__ import annotations
-import contextlib, datetime, io, json, operator, os, platform, subprocess, tempfile
+import contextlib, datetime, io, json, operator, os, platform, re, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PAPER_NAMES', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json', 'atomic_torch_save',
-           'atomic_savez', 'git_commit', 'default_device', 'device_name', 'model_device', 'eval_mode', 'provenance',
-           'results_root', 'find_artifact', 'recorded_benchmarks', 'register_model', 'model_names', 'make_model',
-           'flush_denormals', 'default_workers', 'resolve_workers', 'worker_init', 'parallel_map']
+__all__ = ['PAPER_NAMES', 'MODELS', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json',
+           'atomic_torch_save', 'atomic_savez', 'git_commit', 'default_device', 'device_name', 'model_device',
+           'eval_mode', 'provenance', 'parse_run', 'run_name', 'run_model', 'results_root', 'find_artifact',
+           'recorded_benchmarks', 'register_model', 'make_model', 'model_names', 'flush_denormals', 'default_workers',
+           'resolve_workers', 'worker_init', 'parallel_map']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -124,6 +125,30 @@ def provenance(model:str|None=None, # model name
 PAPER_NAMES = {'dvae': 'D-VAE', 'gcn': 'GCN', 'svae': 'S-VAE', 'graphrnn': 'GraphRNN',
                'dvae-emb': 'DVAE-EMB', 'gcn-emb': 'GCN-EMB'}  # our model names -> the paper's
 
+# %% ../nbs/18_core.ipynb #4e05f2de
+MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
+
+def parse_run(run:str # a run of a scale: `<model>[-t<k>][-s<seed>]`
+             )->tuple[str, int, int]: # model, paper iteration of the run's own training, seed
+    "The model, continued iteration and training seed a run's name stands for."
+    m = re.fullmatch(r'(.+?)(?:-t(\d+))?(?:-s(\d+))?', run)
+    if m[1] not in MODELS: return run, 1, 1
+    return m[1], int(m[2] or 1), int(m[3] or 1)
+
+# %% ../nbs/18_core.ipynb #8995ace6
+def run_name(model:str, # a model name
+             iteration:int=1, # its k-th continued iteration (1: the first run)
+             seed:int=1 # training seed (1: the paper's, no suffix)
+            )->str:
+    "A run's name: the model, `-t<k>` for a continued iteration, `-s<seed>` for seeds other than 1."
+    return model + (f'-t{iteration}' if iteration > 1 else '') + (f'-s{seed}' if seed != 1 else '')
+
+# %% ../nbs/18_core.ipynb #80fcc666
+def run_model(run:str # a run of a scale: a model name, or `<model>-t<k>` (a continued iteration)
+             )->str:
+    "The model a run of a scale trains (`dvae-emb-t2` -> `dvae-emb`)."
+    return parse_run(run)[0]
+
 # %% ../nbs/18_core.ipynb #9d9e9c3c
 def results_root(start=None # where to start looking (default: the working directory)
                 )->Path:
@@ -174,29 +199,14 @@ def register_model(name:str # the model's name, e.g. 'dvae-emb'
         return f
     return _reg
 
-# %% ../nbs/18_core.ipynb #85a7c2a5
-_MODEL_MODULES = ('opemb_nb.models', 'opemb_nb.seqvae')  # imported on first use, so they register
+# %% ../nbs/18_core.ipynb #33f77f5b
+def make_model(*args, **kwargs):
+    "Build a registered model by name (`opemb_nb.zoo.make_model`)."
+    from opemb_nb.zoo import make_model as f; return f(*args, **kwargs)
 
-def _load_models():
-    import importlib
-    for m in _MODEL_MODULES:
-        try: importlib.import_module(m)
-        except ModuleNotFoundError as e:
-            if e.name != m: raise
-
-def model_names()->list[str]:
-    "Names of the registered models."
-    _load_models(); return list(MODEL_REGISTRY)
-
-# %% ../nbs/18_core.ipynb #9f451fb6
-def make_model(name:str, # a registered model name (see `model_names()`)
-               **kwargs # overrides of the paper's defaults, e.g. hs=64
-              ):
-    "Build a registered model by name."
-    _load_models()
-    if name not in MODEL_REGISTRY:
-        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODEL_REGISTRY)}")
-    return MODEL_REGISTRY[name](**kwargs)
+def model_names():
+    "Names of the registered models (`opemb_nb.zoo.model_names`)."
+    from opemb_nb.zoo import model_names as f; return f()
 
 # %% ../nbs/18_core.ipynb #7d347dfe
 def flush_denormals(device=None # where the process computes; only a CPU is affected (None: the CPU)

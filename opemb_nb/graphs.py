@@ -8,9 +8,12 @@ import numpy as np
 import torch
 from scipy import stats
 from .data import load_enas6, to_igraph
+from .paper import paper_value
+from .cli import Param, cli_command, print_json
 
 # %% auto #0
-__all__ = ['shortest_paths', 'average_path_length', 'clustering_coefficient', 'accuracy_groups', 'graph_stats']
+__all__ = ['graph_stats_cli', 'shortest_paths', 'average_path_length', 'clustering_coefficient', 'accuracy_groups', 'graph_stats',
+           'graph_stats_command']
 
 # %% ../nbs/09_graphs.ipynb #52695462
 def shortest_paths(adj:torch.Tensor # [N, V, V] adjacency, adj[n, u, v] = edge u -> v
@@ -77,3 +80,25 @@ def graph_stats(split:str='train', # 'train' (what the reference used), 'test' o
                 cc_spearman=float(stats.spearmanr(cc[ok], d.acc[ok])[0]),
                 groups={l: int((gid == k).sum()) for k, l in enumerate(labels)},
                 apl=apl, cc=cc, acc=d.acc, group=gid)
+
+# %% ../nbs/09_graphs.ipynb #7f8af579
+def graph_stats_command(
+    split:Param(choices=['train', 'test', 'all'])='train', # which architectures (the paper: train)
+    data:str|None=None, # another ENAS file in the same format (default: the shipped ENAS-6 file)
+    json:bool=False # print one JSON object
+   )->dict:
+    "Pearson r of APL and clustering with accuracy, and the six accuracy groups (§4.4)."
+    s = graph_stats(split, path=data)
+    out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman',
+                             'groups')}
+    if json: print_json(out)
+    else:
+        print(f"split {split}: n = {s['n']}")
+        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  "
+              f"(paper {paper_value('apl_r'):+.2f})")
+        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  "
+              f"(paper {paper_value('cc_r'):+.2f})")
+        print('accuracy groups: ' + ', '.join(f"{k}: {v}" for k, v in s['groups'].items()))
+    return out
+
+graph_stats_cli = cli_command(graph_stats_command, 'opemb graph-stats')

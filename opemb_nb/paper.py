@@ -5,12 +5,13 @@
 # %% ../nbs/16_paper.ipynb #19ff73fb
 from __future__ import annotations
 import numpy as np
-from .core import PAPER_NAMES
+from .core import PAPER_NAMES, parse_run, run_model
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PAPER_BO_BEST', 'PAPER_SOURCES', 'CLAIMS',
-           'paper_value', 'paper_where', 'summary_runs', 'seed_values', 'seed_stats', 'table1_frame', 'table2_frame',
-           'paired_interval', 'claims', 'claims_frame']
+           'REFERENCE_S_PER_EPOCH_H100', 'paper_value', 'paper_where', 'summary_runs', 'seed_values', 'seed_stats',
+           'table1_frame', 'table2_frame', 'paired_interval', 'claims', 'claims_frame', 'convergence_frame',
+           'reference_train_hours', 'cost_frame', 'training_core_hours']
 
 # %% ../nbs/16_paper.ipynb #9c5a169c
 # Table 1 (§4.1), in %: reconstruction accuracy, prior validity, uniqueness; the paper's row order
@@ -74,7 +75,6 @@ def paper_where(metric:str, # as for `paper_value`
 def summary_runs(summ:dict|None # a replication summary (`opemb_nb.replicate.load_summary`), or None
                 )->list[tuple[str, str]]: # (run name of seed 1, row label)
     "A summary's rows in the paper's order, each model's continued iterations right after it."
-    from opemb_nb.replicate import parse_run
     runs, out = (summ or {}).get('models', {}), []
     for k in PAPER_TABLE1:
         out.append((k, PAPER_NAMES[k]))
@@ -88,7 +88,6 @@ def seed_values(summ:dict|None, # a replication summary
                 key:str # a key of the summary's entries, e.g. 'recon_acc'
                )->dict[int, float]: # seed -> value, seeds without a value left out
     "One quantity of every training seed of a row of the summary."
-    from opemb_nb.replicate import parse_run
     model, k, _ = parse_run(run); out = {}
     for r, e in (summ or {}).get('models', {}).items():
         m, kk, s = parse_run(r)
@@ -107,7 +106,6 @@ def seed_stats(values # numbers, one per seed (a dict's values are used)
 def _frame(summ, paper, row):
     "A table of the summary's rows: `row(label, run of seed 1, its model's paper numbers)` each."
     import pandas as pd
-    from opemb_nb.replicate import run_model
     rows = [row(name, k, paper[run_model(k)]) for k, name in summary_runs(summ)]
     return pd.DataFrame(rows).set_index('model')
 
@@ -236,3 +234,66 @@ def claims_frame(summ:dict|None # a replication summary (its `claims`, else comp
                      'difference [95 % interval]': f"{f(c['diff'])} [{f(c['low'])}, {f(c['high'])}]",
                      'seeds': c['n'], 'verdict': c['verdict']})
     return pd.DataFrame(rows)
+
+# %% ../nbs/16_paper.ipynb #664934f0
+def _median(v)->str: return '—' if not v else f"{np.median(list(v)):,.0f}"
+
+def convergence_frame(summ:dict|None # a replication summary (`replicate.load_summary`), or None
+                     ):
+    "Per row: seeds at >= 99 % test reconstruction, median steps to 99 % and out of the plateau."
+    import pandas as pd
+    rows = []
+    for k, name in summary_runs(summ):
+        acc = seed_values(summ, k, 'recon_acc')
+        if not acc: continue
+        to99, plat = seed_values(summ, k, 'acc_step'), seed_values(summ, k, 'plateau_step')
+        rows.append({'model': name, 'seeds': len(acc),
+                     'test reconstruction ≥ 99 %':
+                         f"{sum(v >= 0.99 for v in acc.values())} of {len(acc)}",
+                     'median step to 99 % (monitored)': _median(to99.values())
+                     + (f" ({len(to99)} of {len(acc)} seeds)" if len(to99) < len(acc) else ''),
+                     'median step leaving the plateau': _median(plat.values()),
+                     'steps': (summ['models'].get(k) or {}).get('steps')})
+    cols = ['model', 'seeds', 'test reconstruction ≥ 99 %', 'median step to 99 % (monitored)',
+            'median step leaving the plateau', 'steps']
+    return pd.DataFrame(rows, columns=cols).set_index('model')
+
+# %% ../nbs/16_paper.ipynb #7bd499ca
+# seconds per epoch of the reference code at the paper's settings, one H100
+REFERENCE_S_PER_EPOCH_H100 = {'dvae': 223, 'dvae-emb': 238, 'gcn': 274, 'svae': 4.4}
+
+def reference_train_hours(model:str # a model name
+                         )->float|None: # None where the reference was not timed
+    "Hours the reference code trains a model at the paper's settings (300 epochs; DVAE-EMB 4x)."
+    ref = REFERENCE_S_PER_EPOCH_H100.get(model)
+    return None if ref is None else ref * 300 * (4 if model == 'dvae-emb' else 1) / 3600
+
+# %% ../nbs/16_paper.ipynb #61a9c43b
+def cost_frame(summ:dict|None # a replication summary
+              ):
+    "Per row of Table 1 (seed 1): our training and all-steps seconds beside the reference's."
+    import pandas as pd
+    rows = []
+    for k, name in summary_runs(summ):
+        e = (summ or {}).get('models', {}).get(k)
+        if not e: continue
+        m = run_model(k); ref, hours = REFERENCE_S_PER_EPOCH_H100.get(m), reference_train_hours(m)
+        ep, it = e.get('epochs') or 0, e.get('iterations') or 1
+        rows.append({'model': name, 'epochs × iterations': f"{ep} × {it}",
+                     'graphs': e.get('n_train'),
+                     'device': e.get('device'), 'train s (ours)': e.get('train_seconds'),
+                     's/epoch (ours)': (round(e['train_seconds'] / max(ep * it, 1), 2)
+                                        if e.get('train_seconds') else '—'),
+                     'all steps s (ours)': e.get('wall_seconds'),
+                     'reference s/epoch (paper settings, H100)': '—' if ref is None else ref,
+                     'reference train h (paper runs, H100)':
+                         '—' if hours is None else round(hours, 1)})
+    return pd.DataFrame(rows).set_index('model') if rows else pd.DataFrame()
+
+# %% ../nbs/16_paper.ipynb #6bef5bf9
+def training_core_hours(summ:dict|None # a replication summary
+                       )->tuple[int, float]: # runs with a training time, their core-hours
+    "Training core-hours of every run of a summary (each run one single-threaded process)."
+    s = [e.get('train_seconds') for e in (summ or {}).get('models', {}).values()]
+    s = [v for v in s if v]
+    return len(s), sum(s) / 3600

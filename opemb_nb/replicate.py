@@ -6,17 +6,17 @@
 from __future__ import annotations
 import copy, hashlib, json, math, re, sys, time
 from pathlib import Path
+import numpy as np
 from .core import (atomic_write_json, provenance, default_device, device_name, git_commit,
-                           flush_denormals)
+                           flush_denormals, MODELS, parse_run, run_name, run_model)
 from .runs import read_config
 
 # %% auto #0
-__all__ = ['MODELS', 'SEARCH_MODELS', 'CPU_EPOCHS', 'GCN_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'DERIVED', 'STEPS',
-           'replicate_cli', 'weights_hash', 'Ledger', 'parse_run', 'run_name', 'run_model', 'scale_runs', 'train_runs',
-           'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'replicate_command']
+__all__ = ['SEARCH_MODELS', 'CPU_EPOCHS', 'GCN_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'DERIVED', 'STEPS', 'replicate_cli',
+           'weights_hash', 'Ledger', 'scale_runs', 'train_runs', 'replicate_model', 'summary_entry', 'replicate',
+           'load_summary', 'read_artifact', 'search_rows', 'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
-MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
 SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SNE)
 
 CPU_EPOCHS = 35  # epochs of the cpu scale (35 x 134 = 4,690 optimiser steps of 128 graphs)
@@ -69,11 +69,6 @@ SCALES = {
         seeds=1,
         **copy.deepcopy(PAPER_EVALUATION)),
 }
-# the cpu scale's machinery (recipe, continued DVAE-EMB iterations, parallel training) in seconds,
-# for the tests
-SCALES['tiny-cpu'] = dict(SCALES['tiny'], train=dict(
-    SCALES['tiny']['train'], recipe='cpu-types', iterations={'dvae-emb': 1},
-    continue_iterations={'dvae-emb': 1}, save_every=2, workers=2, monitor=4))
 
 # %% ../nbs/11_replicate.ipynb #ae929599
 def _hash(obj)->str:
@@ -116,26 +111,6 @@ class Ledger:
     def seconds(self, prefix:str)->float:
         "Total seconds of the recorded steps whose key starts with `prefix`."
         return sum(v['seconds'] for k, v in self.d.items() if k.startswith(prefix))
-
-# %% ../nbs/11_replicate.ipynb #96f72e22
-def parse_run(run:str # a run of a scale: `<model>[-t<k>][-s<seed>]`
-             )->tuple[str, int, int]: # model, paper iteration of the run's own training, seed
-    "The model, continued iteration and training seed a run's name stands for."
-    m = re.fullmatch(r'(.+?)(?:-t(\d+))?(?:-s(\d+))?', run)
-    if m[1] not in MODELS: return run, 1, 1
-    return m[1], int(m[2] or 1), int(m[3] or 1)
-
-def run_name(model:str, # a model name
-             iteration:int=1, # its k-th continued iteration (1: the first run)
-             seed:int=1 # training seed (1: the paper's, no suffix)
-            )->str:
-    "A run's name: the model, `-t<k>` for a continued iteration, `-s<seed>` for seeds other than 1."
-    return model + (f'-t{iteration}' if iteration > 1 else '') + (f'-s{seed}' if seed != 1 else '')
-
-def run_model(run:str # a run of a scale: a model name, or `<model>-t<k>` (a continued iteration)
-             )->str:
-    "The model a run of a scale trains (`dvae-emb-t2` -> `dvae-emb`)."
-    return parse_run(run)[0]
 
 # %% ../nbs/11_replicate.ipynb #d06f8a2b
 def scale_runs(cfg:dict, # a scale's settings (`SCALES[...]`)
@@ -383,6 +358,72 @@ def load_summary(root=None # the results folder (default: the repository's resul
         p = root / scale / 'summary.json'
         if p.exists(): return json.loads(p.read_text()), scale
     return None, None
+
+# %% ../nbs/11_replicate.ipynb #bb5bb507
+def read_artifact(path # a JSON artifact of a run (`bo_pool.json`, `bo.json`, `tsne.json`, ...)
+                 )->dict|None:
+    "A run's JSON artifact as a dict; None if it does not exist; a `RunFileError` if it is damaged."
+    from opemb_nb.runs import RunFileError
+    p = Path(path)
+    try: r = json.loads(p.read_text())
+    except FileNotFoundError: return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RunFileError(f"{p}: not valid JSON ({e}); run its step again") from None
+    if not isinstance(r, dict): raise RunFileError(f"{p}: not a JSON object; run its step again")
+    return r
+
+# %% ../nbs/11_replicate.ipynb #88199905
+def _pool_rows(r:dict, name:str)->list[dict]:
+    n_q = len(r['runs'][0]['best_so_far'])
+    rows = []
+    for q in [q for q in (50, 100, 200) if q < n_q] + [n_q]:
+        best = np.array([run['best_so_far'][q - 1] for run in r['runs']])
+        rnd = np.array([run['best_so_far'][q - 1] for run in r['random']])
+        rows.append({'quantity': f"pool BO, best accuracy after {q} queries, {name} "
+                                 f"(mean over {len(best)} seeds)", 'paper': '—',
+                     'ours': f"{best.mean():.4f} (random search {rnd.mean():.4f}; "
+                             f"table max {r['table_max']:.4f})",
+                     'source': f"bo_pool.json, {r['provenance']['scale']} scale, seed 1"})
+    return rows
+
+def _latent_row(r:dict, name:str)->dict:  # the paper's §4.3 numbers are CIFAR-10 accuracies: not comparable
+    best = np.array([run['rounds'][-1]['best_so_far'] for run in r['runs']])
+    return {'quantity': f"latent-space BO, best {r['evaluator_kind']}-scored weight-sharing accuracy "
+                        f"after {r['rounds'] * r['batch']} queries, {name} (mean over {len(best)} seeds)",
+            'paper': '—', 'ours': f"{best.mean():.4f} (best seed {best.max():.4f})",
+            'source': f"bo.json, {r['provenance']['scale']} scale, seed 1"}
+
+def _tsne_row(r:dict, name:str)->dict:
+    e = max(r['smoothness'], key=int); sm = r['smoothness'][e]
+    return {'quantity': f"latent smoothness, {name}, epoch {e}: mean |Δacc| to the {sm['k']} nearest "
+                        "latent neighbours / same for shuffled accuracies (lower = smoother)",
+            'paper': '—', 'ours': f"{sm['knn_abs_diff']:.5f} / {sm['shuffled_abs_diff']:.5f} "
+                                  f"= {sm['ratio']:.3f}; kNN r {sm['knn_r']:.3f}",
+            'source': f"tsne.json, {r['provenance']['scale']} scale, seed 1"}
+
+# %% ../nbs/11_replicate.ipynb #9630449c
+def search_rows(folder, # a scale's results folder, e.g. results/cpu
+                graph_stats:dict|None=None # §4.4's statistics (default: `graphs.graph_stats('train')`)
+               )->list[dict]: # quantity, paper, ours, source
+    "The §4.3–4.5 results of a scale beside the paper's: graph statistics, searches, t-SNE."
+    from opemb_nb.core import PAPER_NAMES
+    from opemb_nb.paper import paper_value
+    if graph_stats is None:
+        from opemb_nb.graphs import graph_stats as stats; graph_stats = stats('train')
+    rows = [{'quantity': f"§4.4 Pearson r, {q}", 'paper': paper_value(k),
+             'ours': round(graph_stats[k], 3), 'source': 'ENAS-6 train split'}
+            for k, q in (('apl_r', 'average path length'), ('cc_r', 'clustering coefficient'))]
+    folder = Path(folder)
+    for k in SEARCH_MODELS:
+        run, name = folder / k, PAPER_NAMES[k]
+        if (r := read_artifact(run / 'bo_pool.json')): rows += _pool_rows(r, name)
+        if (r := read_artifact(run / 'bo.json')): rows.append(_latent_row(r, name))
+        elif run.exists():
+            rows.append({'quantity': f"latent-space BO, {name}", 'paper': '—',
+                         'ours': 'not run at this scale (see the BO chapter for its cost)',
+                         'source': f"no bo.json in {folder.name}/{k}"})
+        if (r := read_artifact(run / 'tsne.json')): rows.append(_tsne_row(r, name))
+    return rows
 
 # %% ../nbs/11_replicate.ipynb #2c027ec5
 from .cli import Param, cli_command, pos_int

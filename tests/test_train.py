@@ -127,7 +127,7 @@ def test_emb_iterations_carry_only_the_embedding(tmp_path):
 
 
 def test_cli_writes_artifacts(tmp_path, capsys):
-    from opemb_nb.cli import main
+    from opemb_nb.main import main
     out = tmp_path / 'cli'
     main(['train', '--model', 'graphrnn', '--out', str(out), '--epochs', '2', '--subset', '64', '--hs', '12',
           '--nz', '4', '--device', 'cpu', '--quiet', '--save-every', '1'])

@@ -1,0 +1,126 @@
+"""The search-space interface: adding a space is one class, and every space keeps one contract."""
+import numpy as np
+import pytest
+import torch
+
+from opemb_nb.data import split_indices
+from opemb_nb.space import ENAS6, SPACES, SearchSpace, get_space, register_space
+
+
+class Chain4(SearchSpace):
+    "Chains input -> op -> op -> output of two operations; an architecture is a string, e.g. 'ab'."
+    ops, n_vertices = ('a', 'b'), 4
+    _EDGES = ([0, 1, 2], [1, 2, 3])  # the chain
+
+    def to_dense(self, archs):
+        types = torch.tensor([[self.start_type, *(self.ops.index(c) + 2 for c in a), self.end_type]
+                              for a in archs], dtype=torch.long).view(-1, 4)
+        adj = torch.zeros(len(types), 4, 4, dtype=torch.bool)
+        adj[:, self._EDGES[0], self._EDGES[1]] = True
+        return types, adj
+
+    def from_dense(self, types, adj):
+        rows = torch.as_tensor(types).tolist()
+        return [''.join(self.ops[t - 2] for t in row[1:-1]) for row in rows]
+
+    def is_valid(self, types, adj, n_vertices=None):
+        types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
+        chain = torch.zeros(4, 4, dtype=torch.bool)
+        chain[self._EDGES] = True
+        mid = types[:, 1:-1]
+        return ((types[:, 0] == self.start_type) & (types[:, -1] == self.end_type)
+                & ((mid >= 2) & (mid < self.n_types)).all(1) & (adj == chain).flatten(1).all(1)
+                & (n_vertices in (None, 4)))
+
+    def key(self, types, adj):  # valid graphs differ only in their two operations
+        return (torch.as_tensor(types)[:, 1:-1] - 2) @ torch.tensor([2, 1])
+
+    def load(self, split='all'):
+        archs, acc = ['aa', 'ab', 'ba', 'bb'], np.array([0.61, 0.72, 0.68, 0.75])
+        idx = np.arange(4) if split == 'all' else split_indices(4)[split == 'test']
+        return self.dataset([archs[i] for i in idx], acc[idx], split, idx)
+
+
+@pytest.fixture
+def chain4():
+    "Chain4 registered as 'chain4' for one test, and SPACES as it was afterwards."
+    before = dict(SPACES)
+    register_space('chain4')(Chain4)
+    yield get_space('chain4')
+    SPACES.pop('chain4')
+    assert SPACES == before
+
+
+@pytest.fixture(params=['enas6', 'chain4'])
+def space(request):
+    if request.param == 'chain4': yield request.getfixturevalue('chain4')
+    else: yield get_space('enas6')
+
+
+def test_contract(space):
+    "What models, metrics, GP and BO rely on, for every registered space."
+    assert space.type_names[:2] == ('input', 'output') and space.n_types == len(space.ops) + 2
+    al, tr, te = (space.load(s) for s in ('all', 'train', 'test'))
+    assert len(tr) + len(te) == len(al)
+    assert sorted(np.concatenate([tr.index, te.index]).tolist()) == list(range(len(al)))
+    assert (tr.split, te.split) == ('train', 'test') and tr.acc.dtype == np.float64
+    assert tr.archs == [al.archs[i] for i in tr.index]
+    d = tr.head(100)
+    T, A = space.to_dense(d.archs)
+    n = space.n_vertices
+    assert T.shape == (len(d), n) and A.shape == (len(d), n, n)
+    assert T.dtype == torch.long and A.dtype == torch.bool
+    assert torch.equal(T, d.types) and torch.equal(A, d.adj)
+    assert space.from_dense(T, A) == d.archs
+    assert space.check_types(T, allow_absent=False) is T
+    assert space.is_valid(T, A).all() and space.is_valid(T, A, n_vertices=space.n_vertices).all()
+    assert not space.is_valid(T, A, n_vertices=space.n_vertices - 1).any()
+    assert len(set(space.key(T, A).tolist())) == len(set(d.archs))
+    bad = A.clone()
+    bad[:, 0, 1] = False  # the input no longer feeds the first layer
+    assert not space.is_valid(T, bad).any()
+
+
+def test_chain4_is_one_class(chain4):
+    assert isinstance(chain4, Chain4) and chain4.name == 'chain4' and SPACES['chain4'] is Chain4
+    assert get_space(chain4) is chain4
+    with pytest.raises(ValueError, match="unknown search space 'nope'; known: enas6, chain4"):
+        get_space('nope')
+    d = chain4.load()
+    assert d.archs == ['aa', 'ab', 'ba', 'bb']
+    assert d.types[:, 1:-1].tolist() == [[2, 2], [2, 3], [3, 2], [3, 3]]
+    assert chain4.key(d.types, d.adj).tolist() == [0, 1, 2, 3]
+    t = d.types.clone()
+    t[0, 0] = 2  # the input vertex made an operation
+    assert chain4.is_valid(t, d.adj).tolist() == [False, True, True, True]
+
+
+def test_registration_is_cleaned_up():
+    assert 'chain4' not in SPACES and SPACES['enas6'] is ENAS6
+
+
+def test_unknown_space_names_it_and_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown search space 'nasbench101'; known: enas6"):
+        get_space('nasbench101')
+    with pytest.raises(ValueError, match='unknown search space'):
+        get_space(3)
+    assert type(get_space()) is ENAS6
+
+
+def test_type_outside_the_vocabulary(chain4):
+    with pytest.raises(ValueError, match=r"search space 'chain4': vertex type 4 at \(0, 2\) is "
+                                         r"outside its vocabulary 0..3 \(input, output, a, b\)"):
+        chain4.check_types(torch.tensor([[0, 2, 4, 1]]))
+    with pytest.raises(ValueError, match=r"search space 'enas6': vertex type 8 at \(3,\)"):
+        get_space().check_types([0, 2, 3, 8, 4, 5, 6, 1])
+    with pytest.raises(ValueError, match="vertex type -2"):
+        get_space().check_types([0, 2, 3, -2, 4, 5, 6, 1])
+    with pytest.raises(ValueError, match=r"search space 'chain4': types must hold 4 vertices"):
+        chain4.check_types(torch.zeros(2, 8, dtype=torch.long))
+
+
+def test_a_space_missing_a_method_fails_on_creation():
+    class Half(SearchSpace):
+        def to_dense(self, archs): pass
+    with pytest.raises(TypeError, match='from_dense'):
+        Half()
