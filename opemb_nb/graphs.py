@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy import stats
-from .data import load_enas6, to_igraph
+from .data import to_igraph
+from .space import get_space
 from .paper import paper_value
 from .cli import Param, cli_command, print_json
 
@@ -67,10 +68,11 @@ def accuracy_groups(acc:np.ndarray, # accuracies
 
 # %% ../nbs/09_graphs.ipynb #acc13f3d
 def graph_stats(split:str='train', # 'train' (what the reference used), 'test' or 'all'
-                path=None # another ENAS file instead of the shipped one
+                path=None, # another data file of the space instead of the shipped one
+                space=None # a search space or its name (default: ENAS-6)
                )->dict:
     "APL and clustering of a split's architectures, their Pearson r with accuracy, the group sizes."
-    d = load_enas6(split, path=path)
+    d = get_space(space).load(split, path=path)
     apl, cc = average_path_length(d.adj), clustering_coefficient(d.adj)
     ok = np.isfinite(cc)
     gid, labels = accuracy_groups(d.acc)
