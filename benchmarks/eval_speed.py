@@ -12,7 +12,7 @@ import argparse, json, time
 import torch
 from opemb_nb.core import make_model, model_names, default_device, device_name
 from opemb_nb.data import load_enas6, graph_key
-from opemb_nb.metrics import recon_accuracy, prior_validity, EchoModel, seeded
+from opemb_nb.metrics import recon_accuracy, prior_validity, seeded
 from opemb_nb.models import encode_mu, default_batch_size, decode_batched
 from opemb_nb.core import model_device
 
@@ -36,7 +36,11 @@ dev = a.device or default_device()
 if a.run:
     from opemb_nb.runs import load_run
     model, cfg, _ = load_run(a.run, device='cpu'); a.model, a.hs = model.name, model.config.get('hs')
-elif a.model == 'echo': model = EchoModel()
+elif a.model == 'echo':  # the stand-in model of the tests
+    import sys; from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests'))
+    from fixtures import EchoModel
+    model = EchoModel()
 else:
     if a.model not in model_names(): raise SystemExit(f"model {a.model!r} is not registered (known: {model_names()})")
     torch.manual_seed(0); model = make_model(a.model, hs=a.hs)

@@ -17,19 +17,20 @@ from botorch.exceptions.warnings import OptimizationWarning
 from botorch.posteriors import Posterior
 from botorch.acquisition.analytic import LogExpectedImprovement, PosteriorMean
 from botorch.generation.gen import gen_candidates_scipy
-from .core import (atomic_write_json, provenance, find_artifact, parallel_map,
-                           resolve_workers, model_device)
+from .core import (atomic_write_json, find_artifact, parallel_map, resolve_workers,
+                           model_device)
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
 from .gp import (GPPosterior, fit_sgp, fit_exact_gp, standardise_acc, cpu_fit_settings,
-                         median_lengthscale, rmse_pearson, fit_settings)
+                         median_lengthscale, rmse_pearson, fit_settings,
+                         _latent_provenance)
 from .runs import latest_latent, load_latent, run_meta, load_run
 from .models import decode_counts, decode_batched, encode_mu
 from .graphs import average_path_length, clustering_coefficient
 
 # %% auto #0
-__all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'FakeVAE', 'TableEvaluator', 'arch_features',
-           'SurrogateEvaluator', 'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search',
-           'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
+__all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'TableEvaluator', 'arch_features', 'SurrogateEvaluator',
+           'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search', 'top_architectures', 'bo_run',
+           'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
 
 # %% ../nbs/08_bo.ipynb #306ffbac
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -263,53 +264,28 @@ def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
     dev = model_device(model)
     Z = torch.as_tensor(np.asarray(Z), dtype=torch.float32, device=dev)
     if choice == 'most_common':  # distinct decodings, counts: the valid 8-vertex one counted most
-        T, A, C, S = decode_counts(model, Z, attempts, generator, batch_size=max_batch)
-        score = torch.where(is_valid_enas(T, A, n_vertices=8), C, 0)
-        bounds = torch.searchsorted(S, torch.arange(len(Z) + 1)).tolist()  # rows sorted by point
+        types, adj, counts, src = decode_counts(model, Z, attempts, generator, batch_size=max_batch)
+        score = torch.where(is_valid_enas(types, adj, n_vertices=8), counts, 0)
+        bounds = torch.searchsorted(src, torch.arange(len(Z) + 1)).tolist()  # rows sorted by point
         out = []
         for p in range(len(Z)):
             sp = score[bounds[p]:bounds[p + 1]]
             if len(sp) == 0 or int(sp.max()) == 0: out.append(None); continue
             j = bounds[p] + int(sp.argmax())  # the first row with the largest count
-            out.append(from_dense(T[j][None], A[j][None])[0])
+            out.append(from_dense(types[j][None], adj[j][None])[0])
         return out
     per = max(1, max_batch // attempts); out = []
     for i in range(0, len(Z), per):
         z = Z[i:i + per]; n = len(z)
-        T, A = decode_batched(model, z.repeat_interleave(attempts, 0), n * attempts, generator)
-        ok = is_valid_enas(T, A, n_vertices=8).reshape(n, attempts)
+        types, adj = decode_batched(model, z.repeat_interleave(attempts, 0), n * attempts,
+                                    generator)
+        ok = is_valid_enas(types, adj, n_vertices=8).reshape(n, attempts)
         for p in range(n):
             v = ok[p].nonzero().flatten()
             if len(v) == 0: out.append(None); continue
-            j = int(v[0])  # choice == 'first'
-            out.append(from_dense(T[p * attempts + j][None], A[p * attempts + j][None])[0])
+            j = p * attempts + int(v[0])  # choice == 'first'
+            out.append(from_dense(types[j][None], adj[j][None])[0])
     return out
-
-# %% ../nbs/08_bo.ipynb #47ca5fbb
-class FakeVAE(torch.nn.Module):
-    "Test double of a model: a linear encoder of `arch_features`, a noisy nearest-code decoder."
-    def __init__(self, archs:list, nz:int=4, p_invalid:float=0.3, p_mutate:float=0.2, seed:int=0):
-        super().__init__()
-        g = torch.Generator().manual_seed(seed)
-        self.W = torch.nn.Parameter(torch.randn(arch_features(archs[:1]).shape[1], nz, generator=g,
-                                                dtype=torch.float64), requires_grad=False)
-        self.T, self.A = to_dense(archs)
-        self.codes = self._enc(self.T, self.A)
-        self.nz, self.name, self.config = nz, 'fake', dict(nz=nz)
-        self.p_invalid, self.p_mutate = p_invalid, p_mutate
-    def _enc(self, T, A):
-        return torch.as_tensor(arch_features(from_dense(T, A)), dtype=torch.float64) @ self.W
-    def encode(self, types, adj):
-        mu = self._enc(types.cpu(), adj.cpu()).float(); return mu, torch.zeros_like(mu)
-    def decode(self, z, stochastic=True, generator=None):
-        i = torch.cdist(z.double().cpu(), self.codes).argmin(1)
-        T, A = self.T[i].clone(), self.A[i].clone()
-        if stochastic:
-            u = torch.rand(len(z), 2, generator=generator)
-            A[u[:, 0] < self.p_invalid, 2, 3] = False                   # break the chain: invalid
-            mut = (u[:, 0] >= self.p_invalid) & (u[:, 1] < self.p_mutate)
-            T[mut, 3] = (T[mut, 3] - 2 + 1) % 6 + 2                     # change one operation
-        return T, A
 
 # %% ../nbs/08_bo.ipynb #afa4e803
 class TableEvaluator:
@@ -331,11 +307,11 @@ _SKIP = [(j, v) for v in range(2, 7) for j in range(v - 1)]  # the 15 skip bits 
 def arch_features(archs:list # flat ENAS strings
                  )->np.ndarray: # [n, 53] float64
     "Structural encoding [n, 53]: one-hot ops (36), skip bits (15), avg path length, clustering."
-    T, A = to_dense(list(archs))
-    ops = torch.nn.functional.one_hot(T[:, 1:7] - 2, 6).flatten(1).double().numpy()
-    skips = torch.stack([A[:, j, v] for j, v in _SKIP], 1).double().numpy()
+    types, adj = to_dense(list(archs))
+    ops = torch.nn.functional.one_hot(types[:, 1:7] - 2, 6).flatten(1).double().numpy()
+    skips = torch.stack([adj[:, j, v] for j, v in _SKIP], 1).double().numpy()
     # the §4.4 measures of the graphs chapter
-    apl, cc = average_path_length(A), np.nan_to_num(clustering_coefficient(A))
+    apl, cc = average_path_length(adj), np.nan_to_num(clustering_coefficient(adj))
     return np.concatenate([ops, skips, apl[:, None], cc[:, None]], 1)
 
 # %% ../nbs/08_bo.ipynb #d698bfcd
@@ -442,9 +418,9 @@ def latent_bo(model, # graph VAE (decode)
         t0 = time.perf_counter()
         post = fit_sgp(X, y, seed=seed * 1000 + r, **(gp_kw or {}))
         t_fit = time.perf_counter() - t0
-        rec = dict(round=r, fit_seconds=t_fit)
+        round_ = dict(round=r, fit_seconds=t_fit)
         if Z_test is not None:
-            rec['test_rmse'], rec['test_pearson'] = rmse_pearson(post.predict(Z_test), yte)
+            round_['test_rmse'], round_['test_pearson'] = rmse_pearson(post.predict(Z_test), yte)
         lo, hi = X.min(0), X.max(0)
         Zb, info = select_batch(post, lo, hi, q=batch, n_grid=n_grid, incumbent=incumbent,
                                 maxiter=maxiter, seed=seed * 1000 + r)
@@ -462,24 +438,26 @@ def latent_bo(model, # graph VAE (decode)
         scored = [acc for acc in accs if acc is not None]
         for a, acc in zip(archs, accs):
             if acc is not None and acc > best['acc']: best = dict(acc=float(acc), arch=a)
-        rec.update(archs=archs, accs=accs, in_table=[a is not None and a in table for a in archs],
-                   n_valid=sum(a is not None for a in archs), n_scored=len(scored),
-                   batch_best=max(scored) if scored else None,
-                   batch_mean=float(np.mean(scored)) if scored else None,
-                   best_so_far=best['acc'] if best['arch'] else None, best_arch=best['arch'],
-                   incumbent=info['incumbent'],
-                   select_seconds=t1 - t0 - t_fit, decode_seconds=t_dec)
+        round_.update(archs=archs, accs=accs,
+                      in_table=[a is not None and a in table for a in archs],
+                      n_valid=sum(a is not None for a in archs), n_scored=len(scored),
+                      batch_best=max(scored) if scored else None,
+                      batch_mean=float(np.mean(scored)) if scored else None,
+                      best_so_far=best['acc'] if best['arch'] else None, best_arch=best['arch'],
+                      incumbent=info['incumbent'],
+                      select_seconds=t1 - t0 - t_fit, decode_seconds=t_dec)
         if random_baseline:  # the reference's --random-baseline: uniform points of the same box
             g = np.random.default_rng(seed * 1000 + r + 500)
             ra = decode_points(model, g.uniform(lo, hi, size=(batch, len(lo))), attempts, choice)
             racc = ev(ra); rs = [v for v in racc if v is not None]
-            rec.update(random_archs=ra, random_accs=racc, random_batch_best=max(rs) if rs else None,
-                       random_batch_mean=float(np.mean(rs)) if rs else None)
-        out['rounds'].append(rec)
-        if verbose: print(f"seed {seed} round {r}: valid {rec['n_valid']}/{batch}, "
-                          f"scored {rec['n_scored']}, batch best {rec['batch_best']}, "
-                          f"best so far {rec['best_so_far']} (fit {t_fit:.1f} s, "
-                          f"select {rec['select_seconds']:.1f} s, decode {t_dec:.1f} s)",
+            round_.update(random_archs=ra, random_accs=racc,
+                          random_batch_best=max(rs) if rs else None,
+                          random_batch_mean=float(np.mean(rs)) if rs else None)
+        out['rounds'].append(round_)
+        if verbose: print(f"seed {seed} round {r}: valid {round_['n_valid']}/{batch}, "
+                          f"scored {round_['n_scored']}, batch best {round_['batch_best']}, "
+                          f"best so far {round_['best_so_far']} (fit {t_fit:.1f} s, "
+                          f"select {round_['select_seconds']:.1f} s, decode {t_dec:.1f} s)",
                           flush=True)
     return out
 
@@ -560,8 +538,7 @@ def bo_run(run_dir, # a training run directory
     run_dir = Path(run_dir); meta = run_meta(run_dir)
     workers = min(resolve_workers(workers, seeds), seeds)
     lat_path, epoch = latest_latent(run_dir)
-    prov = provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch,
-                      meta['scale'], device or 'cpu', latent_epoch=epoch)
+    prov = _latent_provenance(meta, epoch, device or 'cpu')
     if pool:
         Z, acc = _pool_latents(run_dir, model)
         runs = parallel_map(functools.partial(_pool_seed, Z=Z, acc=acc, rounds=rounds, batch=batch,

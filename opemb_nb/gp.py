@@ -33,18 +33,23 @@ def standardise_acc(acc_train, # raw accuracies of the training points
     return (a - m) / s, yt, (m, s)
 
 # %% ../nbs/07_gp.ipynb #04087f94
-class SVGP(gpytorch.models.ApproximateGP):
+class _ConstantRBF:
+    "The model of both GPs (mixed into a gpytorch model): constant mean, scaled ARD RBF kernel."
+    def _add_modules(self, d:int): # input dimension
+        "Add the mean and the kernel for inputs of dimension d."
+        self.mean_module = gpytorch.means.ConstantMean()
+        self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RBFKernel(ard_num_dims=d))
+    def forward(self, x):
+        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+
+class SVGP(_ConstantRBF, gpytorch.models.ApproximateGP):
     "Sparse variational GP: constant mean, scaled ARD RBF kernel, natural q(u), learned inducing Z."
     def __init__(self, Z:torch.Tensor # [M, d] initial inducing inputs
                 ):
         vd = gpytorch.variational.NaturalVariationalDistribution(Z.shape[0])
         super().__init__(gpytorch.variational.VariationalStrategy(self, Z, vd,
                                                                   learn_inducing_locations=True))
-        self.mean_module = gpytorch.means.ConstantMean()
-        self.covar_module = gpytorch.kernels.ScaleKernel(
-            gpytorch.kernels.RBFKernel(ard_num_dims=Z.shape[1]))
-    def forward(self, x):
-        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+        self._add_modules(Z.shape[1])
 
 # %% ../nbs/07_gp.ipynb #d1ed742f
 class GPPosterior:
@@ -103,6 +108,11 @@ def median_lengthscale(X:torch.Tensor, n:int=1000, generator=None)->float:
     iu = torch.triu_indices(len(sub), len(sub), 1, device=X.device)
     return float((0.5 * (d2[iu[0], iu[1]].median() + 1e-3)).sqrt()) if len(sub) > 1 else 1.0
 
+def _init_hyperparameters(gp, X:torch.Tensor, y:torch.Tensor, generator):
+    "Start a GP's lengthscales at `median_lengthscale` of X and its constant mean at the mean of y."
+    gp.covar_module.base_kernel.lengthscale = median_lengthscale(X, 1000, generator)
+    gp.mean_module.constant.data.fill_(float(y.mean()))
+
 # %% ../nbs/07_gp.ipynb #00bbc02a
 def _check_xy(X, y, what='X'):
     X = np.asarray(X, dtype=np.float64); y = np.asarray(y, dtype=np.float64)
@@ -144,8 +154,7 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
         Z = Xt[torch.randperm(n, generator=g)[:M].to(device)].clone()
         model = SVGP(Z).to(device=device, dtype=dtype)
         lik = gpytorch.likelihoods.GaussianLikelihood().to(device=device, dtype=dtype)
-        model.covar_module.base_kernel.lengthscale = median_lengthscale(Xt, 1000, g)
-        model.mean_module.constant.data.fill_(float(yt.mean()))
+        _init_hyperparameters(model, Xt, yt, g)
         mll = gpytorch.mlls.VariationalELBO(lik, model, num_data=n)
         vopt = gpytorch.optim.NGD(model.variational_parameters(), num_data=n, lr=ngd_lr)
         hopt = torch.optim.Adam([{'params': model.hyperparameters()}, {'params': lik.parameters()}],
@@ -172,18 +181,21 @@ def fit_sgp(X, # [n, d] training inputs (latent means)
     return post
 
 # %% ../nbs/07_gp.ipynb #574c75f6
+def _posterior_at(gp, lik, Z:torch.Tensor, kind:str)->GPPosterior:
+    "A `GPPosterior` at inputs Z with a trained GP's kernel, mean and noise (L, m, Q still unset)."
+    k = gp.covar_module
+    return GPPosterior(Z, k.base_kernel.lengthscale.detach().reshape(-1).clone(),
+                       k.outputscale.item(), gp.mean_module.constant.item(), lik.noise.item(),
+                       None, None, None, kind)
+
 def svgp_posterior(model:SVGP, lik)->GPPosterior:
     "The closed-form posterior of a trained `SVGP` (gpytorch's whitened predictive equations)."
     vs = model.variational_strategy
     with torch.no_grad():
         Z = vs.inducing_points.detach().clone()
-        kern = model.covar_module
-        ls = kern.base_kernel.lengthscale.detach().reshape(-1).clone()
-        post = GPPosterior(Z, ls, kern.outputscale.item(), model.mean_module.constant.item(),
-                           lik.noise.item(), None, None, None, 'svgp')
-        K = post.kernel(Z, Z)
+        post = _posterior_at(model, lik, Z, 'svgp')
         I = torch.eye(len(Z), dtype=Z.dtype, device=Z.device)
-        post.L = psd_safe_cholesky(K + vs.jitter_val * I)
+        post.L = psd_safe_cholesky(post.kernel(Z, Z) + vs.jitter_val * I)
         q = vs.variational_distribution
         post.m = q.mean.detach().clone()
         post.Q = I - q.covariance_matrix.detach()
@@ -200,23 +212,17 @@ def rmse_pearson(pred, # predictions
     return rmse, r
 
 # %% ../nbs/07_gp.ipynb #ef8635bf
-class _ExactGP(gpytorch.models.ExactGP):
+class _ExactGP(_ConstantRBF, gpytorch.models.ExactGP):
+    "The exact GP on inputs X, targets y: the model of `SVGP` without inducing points."
     def __init__(self, X, y, lik):
         super().__init__(X, y, lik)
-        self.mean_module = gpytorch.means.ConstantMean()
-        self.covar_module = gpytorch.kernels.ScaleKernel(
-            gpytorch.kernels.RBFKernel(ard_num_dims=X.shape[1]))
-    def forward(self, x):
-        return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+        self._add_modules(X.shape[1])
 
 def exact_posterior(gp:_ExactGP, lik)->GPPosterior:
     "The closed-form posterior of a trained exact GP: Z = X, L = chol(K + noise I), Q = I."
     with torch.no_grad():
         X, y = gp.train_inputs[0], gp.train_targets
-        k = gp.covar_module
-        post = GPPosterior(X, k.base_kernel.lengthscale.detach().reshape(-1).clone(),
-                           k.outputscale.item(), gp.mean_module.constant.item(),
-                           lik.noise.item(), None, None, None, 'exact')
+        post = _posterior_at(gp, lik, X, 'exact')
         I = torch.eye(len(X), dtype=X.dtype, device=X.device)
         post.L = psd_safe_cholesky(post.kernel(X, X) + post.noise * I)
         post.m = torch.linalg.solve_triangular(post.L, (y - post.const)[:, None], upper=False)[:, 0]
@@ -247,9 +253,7 @@ def fit_exact_gp(X, # [n, d] inputs
         lik = gpytorch.likelihoods.GaussianLikelihood().double()
         gp = _ExactGP(Xt, yt, lik).double()
         if init is None:
-            gp.covar_module.base_kernel.lengthscale = median_lengthscale(
-                Xt, 1000, torch.Generator().manual_seed(int(seed)))
-            gp.mean_module.constant.data.fill_(float(yt.mean()))
+            _init_hyperparameters(gp, Xt, yt, torch.Generator().manual_seed(int(seed)))
         else:
             gp.covar_module.base_kernel.lengthscale = init.lengthscale.reshape(1, -1)
             gp.covar_module.outputscale = init.outputscale
@@ -317,6 +321,14 @@ def fit_settings(fit, # the fitting function
     return {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
             for k, v in out.items()}
 
+def _latent_provenance(meta:dict, # the run's `run_meta`
+                       epoch:int, # epoch of the latent dump used
+                       device # device of the computation
+                      )->dict:
+    "Provenance of a result on a run's latent dump (epochs: the run's, else the dump's epoch)."
+    return provenance(meta['model'], meta['epochs'] if meta['epochs'] is not None else epoch,
+                      meta['scale'], device, latent_epoch=epoch)
+
 _SUMMARY = ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std', 'rmse', 'pearson', 'seeds',
             'seconds', 'noise')
 
@@ -350,9 +362,7 @@ def predict_run(run_dir, # a training run directory with latent_epoch{E}.npz
     # both predictors, all seeds: wall clock, and this process's CPU time (workers=1: one core's)
     res['seconds_total'] = time.perf_counter() - t0
     res['cpu_seconds_total'] = time.process_time() - c0 if workers == 1 else None
-    res['provenance'] = provenance(meta['model'],
-                                   meta['epochs'] if meta['epochs'] is not None else epoch,
-                                   meta['scale'], fit_kw.get('device', 'cpu'), latent_epoch=epoch)
+    res['provenance'] = _latent_provenance(meta, epoch, fit_kw.get('device', 'cpu'))
     atomic_write_json(Path(run_dir) / out, res)
     return res
 

@@ -9,35 +9,12 @@ from pathlib import Path
 import torch
 from .core import atomic_write_json, provenance, default_device, model_device, eval_mode
 from .runs import load_run, config_meta
-from .data import load_enas6, graph_key, is_valid_enas, from_dense, N_VERTICES
+from .data import load_enas6, graph_key, is_valid_enas, from_dense
 from .models import decode_counts, encode_mu, default_batch_size
 
 # %% auto #0
-__all__ = ['evaluate_cli', 'EchoModel', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity',
-           'table1_metrics', 'evaluate_run', 'evaluate_command']
-
-# %% ../nbs/06_metrics.ipynb #e2c700ca
-_IU = torch.triu_indices(N_VERTICES, N_VERTICES, 1)
-
-class EchoModel(torch.nn.Module):
-    "A fake graph VAE: its latent code is the graph itself; `corrupt`: chance of a bad decode."
-    name, op_embedding = 'echo', None
-    def __init__(self, corrupt:float=0.): # probability that a decode flips the edge 0 -> 1
-        super().__init__()
-        self.corrupt, self.nz = corrupt, N_VERTICES + len(_IU[0])
-        self.config = dict(corrupt=corrupt)
-        self.register_buffer('_dev', torch.zeros(0))
-    def encode(self, types, adj):
-        z = torch.cat([types.float(), adj[:, _IU[0], _IU[1]].float()], 1)
-        return z, torch.zeros_like(z)
-    def decode(self, z, stochastic:bool=True, generator=None):
-        t = z[:, :N_VERTICES].round().long().clamp(-1, N_VERTICES - 1)
-        adj = torch.zeros(len(z), N_VERTICES, N_VERTICES, dtype=torch.bool, device=z.device)
-        adj[:, _IU[0], _IU[1]] = z[:, N_VERTICES:] > 0.5
-        if self.corrupt > 0:
-            flip = torch.rand(len(z), generator=generator, device=z.device) < self.corrupt
-            adj[:, 0, 1] ^= flip
-        return t, adj
+__all__ = ['evaluate_cli', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity', 'table1_metrics',
+           'evaluate_run', 'evaluate_command']
 
 # %% ../nbs/06_metrics.ipynb #270040a6
 @contextlib.contextmanager

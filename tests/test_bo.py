@@ -6,7 +6,8 @@ import torch
 from scipy.stats import norm
 from opemb_nb.data import load_enas6, to_dense
 from opemb_nb.bo import (log_ei, select_batch, fit_exact_gp, TableEvaluator, as_evaluator, pool_bo, random_search,
-                         decode_points, FakeVAE, bo_cli, arch_features)
+                         decode_points, bo_cli, arch_features)
+from fixtures import FakeVAE
 
 
 def test_log_ei_matches_closed_form():

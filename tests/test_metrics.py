@@ -5,6 +5,7 @@ import pytest
 import torch
 import opemb_nb.metrics as M
 from opemb_nb.data import load_enas6, graph_key, is_valid_enas, from_dense
+from fixtures import EchoModel
 
 
 @pytest.fixture(scope='module')
@@ -15,17 +16,17 @@ def data():
 
 def test_recon_self_and_corrupt(data):
     _, te, _ = data
-    T, A = te.types[:40], te.adj[:40]
-    assert M.recon_accuracy(M.EchoModel(), T, A, decodes=10)['recon_acc'] == 1.0
-    r = M.recon_accuracy(M.EchoModel(corrupt=1.0), T, A, decodes=10)
+    types, adj = te.types[:40], te.adj[:40]
+    assert M.recon_accuracy(EchoModel(), types, adj, decodes=10)['recon_acc'] == 1.0
+    r = M.recon_accuracy(EchoModel(corrupt=1.0), types, adj, decodes=10)
     assert r['recon_acc'] == 0.0 and r['recon_total'] == 400 and r['recon_matches'] == 0
 
 
 def test_recon_partial_is_seeded(data):
     _, te, _ = data
-    T, A = te.types[:40], te.adj[:40]
-    a = M.recon_accuracy(M.EchoModel(corrupt=0.5), T, A, decodes=50, seed=3, batch_size=97)
-    b = M.recon_accuracy(M.EchoModel(corrupt=0.5), T, A, decodes=50, seed=3, batch_size=1000)
+    types, adj = te.types[:40], te.adj[:40]
+    a = M.recon_accuracy(EchoModel(corrupt=0.5), types, adj, decodes=50, seed=3, batch_size=97)
+    b = M.recon_accuracy(EchoModel(corrupt=0.5), types, adj, decodes=50, seed=3, batch_size=1000)
     assert a['recon_matches'] == b['recon_matches']          # the batching does not change the draws
     assert abs(a['recon_acc'] - 0.5) < 0.06
     assert a['per_graph'].sum() == a['recon_matches']
@@ -34,21 +35,21 @@ def test_recon_partial_is_seeded(data):
 def test_generation_metrics_hand_made(data):
     tr, te, train_keys = data
     novel = ~torch.isin(graph_key(te.types, te.adj), train_keys)
-    Tn, An = te.types[novel][:3], te.adj[novel][:3]
+    types_novel, adj_novel = te.types[novel][:3], te.adj[novel][:3]
     bad = []
     for f in (lambda t, a: t.__setitem__((0, 4), 1),          # output type in the middle
               lambda t, a: t.__setitem__((0, 4), 0),          # second input
               lambda t, a: a.__setitem__((0, 3, 4), False),   # chain edge missing
               lambda t, a: a.__setitem__((0, 4, 7), True)):   # output with two in-edges
-        t, a = Tn[:1].clone(), An[:1].clone(); f(t, a); bad.append((t, a))
-    T = torch.cat([Tn, Tn[:1], tr.types[:2]] + [t for t, _ in bad])
-    A = torch.cat([An, An[:1], tr.adj[:2]] + [a for _, a in bad])
-    m = M.generation_metrics(T, A, train_keys)
+        t, a = types_novel[:1].clone(), adj_novel[:1].clone(); f(t, a); bad.append((t, a))
+    types = torch.cat([types_novel, types_novel[:1], tr.types[:2]] + [t for t, _ in bad])
+    adj = torch.cat([adj_novel, adj_novel[:1], tr.adj[:2]] + [a for _, a in bad])
+    m = M.generation_metrics(types, adj, train_keys)
     assert (m['n_generated'], m['n_valid'], m['n_unique'], m['n_novel']) == (10, 6, 5, 4)
     assert m['validity'] == pytest.approx(0.6) and m['uniqueness'] == pytest.approx(5 / 6)
     assert m['novelty'] == pytest.approx(4 / 6)
-    v = is_valid_enas(T, A)
-    assert len(set(from_dense(T[v], A[v]))) == m['n_unique']
+    v = is_valid_enas(types, adj)
+    assert len(set(from_dense(types[v], adj[v]))) == m['n_unique']
     assert M.generation_metrics(*bad[0], train_keys)['validity'] == 0.0
 
 
@@ -59,7 +60,7 @@ def test_prior_samples_match_training_range():
 
 
 def test_evaluate_run_writes_json(tmp_path, monkeypatch):
-    monkeypatch.setattr(M, 'load_run', lambda d, dev: (M.EchoModel(), {'model': 'echo', 'epochs': 2, 'scale': 'test'}, None))
+    monkeypatch.setattr(M, 'load_run', lambda d, dev: (EchoModel(), {'model': 'echo', 'epochs': 2, 'scale': 'test'}, None))
     m = M.evaluate_cli([str(tmp_path), '--device', 'cpu', '--n-test', '30', '--decodes', '3', '--n-prior', '20', '--prior-decodes', '2'])
     j = json.loads((tmp_path / 'metrics.json').read_text())
     assert j['recon_acc'] == 1.0 == m['recon_acc']
@@ -72,10 +73,10 @@ def test_evaluate_cli_bad_dir(capsys):
     assert e.value.code == 2 and 'run directory not found' in capsys.readouterr().err
 
 
-class _EchoCounts(M.EchoModel):
+class _EchoCounts(EchoModel):
     "EchoModel with its own decode_counts: the corrupted decodes as a binomial split of the count."
     def decode_counts(self, z, n, generator=None):
-        t, a = M.EchoModel().decode(z)  # uncorrupted
+        t, a = EchoModel().decode(z)  # uncorrupted
         k = torch.binomial(torch.full((len(z),), float(n)), torch.full((len(z),), self.corrupt), generator=generator).long()
         a2 = a.clone(); a2[:, 0, 1] ^= True
         t, a, c, s = torch.cat([t, t]), torch.cat([a, a2]), torch.cat([n - k, k]), torch.arange(len(z)).repeat(2)
@@ -86,24 +87,24 @@ class _EchoCounts(M.EchoModel):
 
 def test_recon_and_prior_same_with_and_without_decode_counts(data):
     tr, te, train_keys = data
-    T, A = te.types[:60], te.adj[:60]
+    types, adj = te.types[:60], te.adj[:60]
     for corrupt in (0.0, 1.0):  # deterministic: identical numbers
-        a = M.recon_accuracy(M.EchoModel(corrupt), T, A, decodes=20, seed=1)
-        b = M.recon_accuracy(_EchoCounts(corrupt), T, A, decodes=20, seed=1)
+        a = M.recon_accuracy(EchoModel(corrupt), types, adj, decodes=20, seed=1)
+        b = M.recon_accuracy(_EchoCounts(corrupt), types, adj, decodes=20, seed=1)
         assert {k: v for k, v in a.items() if k != 'per_graph'} == {k: v for k, v in b.items() if k != 'per_graph'}
         assert torch.equal(a['per_graph'], b['per_graph'])
-    a = M.recon_accuracy(M.EchoModel(0.3), T, A, decodes=100, seed=2)
-    b = M.recon_accuracy(_EchoCounts(0.3), T, A, decodes=100, seed=2)
+    a = M.recon_accuracy(EchoModel(0.3), types, adj, decodes=100, seed=2)
+    b = M.recon_accuracy(_EchoCounts(0.3), types, adj, decodes=100, seed=2)
     assert abs(a['recon_acc'] - 0.7) < 0.03 and abs(b['recon_acc'] - 0.7) < 0.03 and b['recon_total'] == 6000
-    Z = M.encode_mu(M.EchoModel(), tr.types[:500], tr.adj[:500])
-    pa = M.prior_validity(M.EchoModel(), Z, 100, 7, train_keys, seed=3)
+    Z = M.encode_mu(EchoModel(), tr.types[:500], tr.adj[:500])
+    pa = M.prior_validity(EchoModel(), Z, 100, 7, train_keys, seed=3)
     pb = M.prior_validity(_EchoCounts(), Z, 100, 7, train_keys, seed=3)
     assert pa == pb and pa['n_generated'] == 700
 
 
 def test_generation_metrics_with_counts(data):
     tr, te, train_keys = data
-    T, A = torch.cat([te.types[:5], tr.types[:3]]), torch.cat([te.adj[:5], tr.adj[:3]])
-    A[1, 2, 3] = False  # invalid
+    types, adj = torch.cat([te.types[:5], tr.types[:3]]), torch.cat([te.adj[:5], tr.adj[:3]])
+    adj[1, 2, 3] = False  # invalid
     c = torch.tensor([2, 5, 1, 1, 3, 1, 4, 1])
-    assert M.generation_metrics(T, A, train_keys, counts=c) == M.generation_metrics(T.repeat_interleave(c, 0), A.repeat_interleave(c, 0), train_keys)
+    assert M.generation_metrics(types, adj, train_keys, counts=c) == M.generation_metrics(types.repeat_interleave(c, 0), adj.repeat_interleave(c, 0), train_keys)
