@@ -4,16 +4,19 @@
 
 # %% ../nbs/15_runs.ipynb #29334c1e
 from __future__ import annotations
-import csv, io, json, os, re
+import csv, hashlib, io, json, os, re, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from .core import atomic_write_bytes, atomic_savez, make_model
+from .core import atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez
 from .models import encode_mu
+from .zoo import make_model
 
 # %% auto #0
-__all__ = ['LATENT_KEYS', 'TrainingError', 'RunFileError', 'RunFileWarning', 'read_log', 'read_config', 'latent_files',
-           'latest_latent', 'load_latent', 'save_latents', 'config_meta', 'run_meta', 'load_run']
+__all__ = ['LATENT_KEYS', 'TrainingError', 'RunFileError', 'RunFileWarning', 'write_log', 'read_log', 'read_config',
+           'write_config', 'latent_name', 'latent_files', 'latest_latent', 'load_latent', 'save_latents', 'config_meta',
+           'run_meta', 'load_run', 'run_action', 'clean_run_dir', 'finished_iterations', 'resume_point',
+           'save_embedding', 'read_embedding', 'write_checkpoint', 'restore_checkpoint', 'save_model', 'finished_run']
 
 # %% ../nbs/15_runs.ipynb #8a6637cf
 class TrainingError(RuntimeError):
@@ -53,7 +56,10 @@ _LOG_MONITOR = ('test_recon', 'test_acc')  # when the run monitors test graphs (
 _ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt'
                         r'|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
 
-def _write_log(path, rows):
+def write_log(path, # the run's log.csv
+              rows:list[dict] # one per epoch: iteration, epoch, loss, recon, kl, lr, seconds, ...
+             ):
+    "Write a run's `log.csv` atomically, with the monitored columns when the rows have them."
     buf = io.StringIO()
     extra = tuple(k for k in _LOG_MONITOR if rows and k in rows[0])
     w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS + extra, lineterminator='\n')
@@ -83,11 +89,23 @@ def read_config(run_dir # a run directory
     "A run's `config.json` as a dict, or None; a `RunFileError` if it is no readable JSON object."
     return _config_file(run_dir, _RESTORE)
 
+# %% ../nbs/15_runs.ipynb #53d79942
+def write_config(run_dir, # a run directory (created)
+                 cfg:dict # its config (see `train`)
+                )->Path:
+    "Write a run's `config.json` atomically: indented JSON, one field per line."
+    return atomic_write_json(Path(run_dir) / 'config.json', cfg)
+
 # %% ../nbs/15_runs.ipynb #baabcd5f
 _LATENT_RE = re.compile(r'latent_(?:iter(\d+)_)?epoch(\d+)\.npz')
 
-def _latent_name(t, T, epoch):
-    return f'latent_epoch{epoch}.npz' if t == T else f'latent_iter{t}_epoch{epoch}.npz'
+def latent_name(iteration:int, # the iteration the means are of
+                n_iterations:int, # the run's number of iterations T
+                epoch:int # the epoch they are of
+               )->str:
+    "File name of a latent dump: `latent_epoch{E}.npz`, `latent_iter{t}_epoch{E}.npz` before T."
+    return (f'latent_epoch{epoch}.npz' if iteration == n_iterations
+            else f'latent_iter{iteration}_epoch{epoch}.npz')
 
 def _run_dir(run_dir)->Path:
     run_dir = Path(run_dir)
@@ -102,7 +120,7 @@ def _latents(run_dir)->dict:
 def latent_files(run_dir # a training run directory
                 )->dict[int, Path]: # epoch -> file, sorted by epoch
     "The final iteration's `latent_epoch{E}.npz` files of a run."
-    return dict(sorted((e, p) for (t, e), p in _latents(run_dir).items() if t is None))
+    return dict(sorted((e, p) for (it, e), p in _latents(run_dir).items() if it is None))
 
 # %% ../nbs/15_runs.ipynb #3ba6fad6
 def latest_latent(run_dir # a training run directory
@@ -190,8 +208,8 @@ def _read_checkpoint(path:Path):
 def _latest_any(out:Path):
     fs = _latents(out)
     if not fs: return None
-    t, e = max(fs, key=lambda k: (10**9 if k[0] is None else k[0], k[1]))
-    return dict(load_latent(fs[t, e]), epoch=e, path=str(fs[t, e]))
+    it, e = max(fs, key=lambda k: (10**9 if k[0] is None else k[0], k[1]))
+    return dict(load_latent(fs[it, e]), epoch=e, path=str(fs[it, e]))
 
 def load_run(run_dir, # a run directory written by `train`
              device:str='cpu' # where to put the model
@@ -235,3 +253,172 @@ def _run_weights(path:Path)->dict:
         raise RunFileError(f"{path}: not a {path.name} written by opemb train "
                            f"(no {key!r} in it); {_RESTORE}")
     return d[key]
+
+# %% ../nbs/15_runs.ipynb #8267cc1e
+def _training_config(run_dir)->dict|None:
+    "A run's config.json as training reads it: with training's advice, and settings required."
+    cfg = _config_file(run_dir, _RESTART)
+    if cfg is not None and not isinstance(cfg.get('settings'), dict):
+        raise RunFileError(f"{Path(run_dir) / 'config.json'}: no 'settings' entry "
+                           f"(not a config.json written by opemb train); {_RESTART}")
+    return cfg
+
+def run_action(run_dir, # the directory a run is to be trained in
+               settings:dict, # the settings asked for (config.json's `settings`, see `train`)
+               resume:bool=False, # continue an unfinished run with these settings
+               overwrite:bool=False # replace whatever run the directory holds
+              )->tuple[str, str]: # 'train', 'resume', 'skip' or 'replace', and why
+    "What training does with `run_dir`; a `TrainingError` when it can do nothing as asked."
+    out = Path(run_dir)
+    cfg = _training_config(out) if out.exists() else None
+    if cfg is None: return 'train', f"{out} holds no run"
+    if overwrite: return 'replace', f"{out} holds a run, replaced as asked"
+    if cfg['settings'] != settings:
+        old = cfg['settings']
+        diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v}
+        raise TrainingError(f"{out} holds a run with other settings (existing, requested): "
+                            f"{diff}; use another directory or overwrite=True (--overwrite)")
+    if cfg.get('status') == 'complete' and (out / 'model.pt').exists():
+        try: read_log(out)
+        except (OSError, ValueError, KeyError, TypeError, csv.Error) as e:
+            raise RunFileError(f"{out / 'log.csv'}: not a log written by train ({_why(e)}); "
+                               f"restore it from a copy of the run, or {_RESTART}")
+        return 'skip', f"{out} holds a complete run with these settings"
+    if not resume:
+        raise TrainingError(f"{out} holds an unfinished run; pass resume=True (--resume) to "
+                            f"continue it or overwrite=True (--overwrite) to start again")
+    return 'resume', f"{out} holds an unfinished run with these settings"
+
+# %% ../nbs/15_runs.ipynb #88e5fa22
+def clean_run_dir(run_dir, # a run directory (need not exist)
+                  replace:bool=False # also remove the run's own files (`run_action`'s 'replace')
+                 ):
+    "Remove the temporary files of interrupted writes (and, to replace a run, the run's files)."
+    out = Path(run_dir)
+    if not out.exists(): return
+    if replace:
+        for f in out.iterdir():
+            if _ARTIFACTS.match(f.name): f.unlink()
+    for f in out.glob('.*.tmp'):  # `atomic_write_bytes`'s .NAME.XXXX.tmp of the run's files
+        if _ARTIFACTS.match(f.name[1:].rsplit('.', 2)[0]): f.unlink()
+
+# %% ../nbs/15_runs.ipynb #c5fde8e5
+def _embedding_name(iteration:int)->str: return f'embedding_iter{iteration}.npy'
+
+def finished_iterations(run_dir, # a run directory
+                        epochs:int, # epochs per iteration of the run
+                        n_iterations:int, # the run's number of iterations T
+                        bad:list|None=None # gets (path, what is wrong) of an unreadable table
+                       )->tuple|None: # (t, the log rows to t, the table learned in t), or None
+    "The last finished iteration t < T of a run: all its epochs logged, its embedding table saved."
+    out = Path(run_dir)
+    try: rows = read_log(out)
+    except (OSError, ValueError, KeyError, TypeError, csv.Error): return None
+    last, emb = 0, None
+    all_epochs = list(range(1, epochs + 1))
+    complete = lambda i: [r['epoch'] for r in rows if r['iteration'] == i] == all_epochs
+    while last + 1 < n_iterations and complete(last + 1):
+        p = out / _embedding_name(last + 1)
+        if not p.exists(): break
+        try: a = np.load(p)
+        except Exception as e: a = e
+        if not (isinstance(a, np.ndarray) and a.ndim == 2):  # unreadable: the end; `bad` gets it
+            why = _why(a) if isinstance(a, Exception) else 'not 2-D'
+            if bad is not None: bad.append((p, f"not a readable .npy embedding table ({why})"))
+            break
+        last, emb = last + 1, torch.from_numpy(a)
+    if last == 0: return None
+    return last, [r for r in rows if r['iteration'] <= last], emb
+
+# %% ../nbs/15_runs.ipynb #42525c1f
+def resume_point(run_dir, # an unfinished run (`run_action` said 'resume')
+                 epochs:int, # epochs per iteration of the run
+                 n_iterations:int # the run's number of iterations T
+                )->tuple: # (checkpoint, None), or (None, `finished_iterations` or None)
+    "Where a run continues: its checkpoint, else its last finished iteration (bad files set aside)."
+    out = Path(run_dir)
+    ck, ckpt, why, bad = out / 'checkpoint.pt', None, None, []
+    if ck.exists(): ckpt, why = _read_checkpoint(ck)
+    if ckpt is not None: return ckpt, None
+    # no checkpoint (a run copied without it) or an unreadable one: from the last finished table
+    done = finished_iterations(out, epochs, n_iterations, bad)
+    if why is not None:
+        if done is None: raise RunFileError(
+            f"{ck}: {why}, and no finished iteration to continue from without it; "
+            f"{_RESTART}, or delete {ck.name} and resume (training starts from epoch 1)")
+        bad.insert(0, (ck, why))
+    for f, w in bad:  # set aside, never overwritten by the files training writes again
+        at = f"the end of iteration {done[0]}" if done else "epoch 1"
+        kept = _set_aside(f).name
+        warnings.warn(f"{f}: {w}; kept as {kept}, training continues from {at}", RunFileWarning)
+    return None, done
+
+# %% ../nbs/15_runs.ipynb #e59ccf13
+def save_embedding(run_dir, # the run directory
+                   iteration:int, # the iteration that learned the table
+                   table # the operation embedding table (a CPU tensor or an array)
+                  )->Path:
+    "Write the embedding table learned in an iteration as `embedding_iter{t}.npy`, atomically."
+    buf = io.BytesIO(); np.save(buf, np.asarray(table))
+    return atomic_write_bytes(Path(run_dir) / _embedding_name(iteration), buf.getvalue())
+
+# %% ../nbs/15_runs.ipynb #9367cccf
+def read_embedding(path # an `embedding_iter{t}.npy` of a run
+                  )->tuple[torch.Tensor, dict]: # the table (float32), and file, run, sha256
+    "An operation embedding table a run learned, for another run to start from."
+    path = Path(path)
+    advice = "give an embedding_iter<t>.npy of a finished run"
+    try: a = np.load(path)
+    except Exception as e:
+        raise RunFileError(f"{path}: not a readable .npy embedding table ({_why(e)}); {advice}")
+    if a.ndim != 2:
+        raise RunFileError(f"{path}: an embedding table must be 2-D (types x size), "
+                           f"got shape {a.shape}; {advice}")
+    sha = hashlib.sha256(a.tobytes()).hexdigest()[:16]
+    info = dict(file=path.name, run=path.parent.name, sha256=sha)
+    return torch.from_numpy(a.astype(np.float32)), info
+
+# %% ../nbs/15_runs.ipynb #2513d598
+def write_checkpoint(run_dir, # the run directory
+                     state:dict # the resumable state: iteration, epoch, model, optimizer, ...
+                    )->Path:
+    "Write `checkpoint.pt`, the latest resumable state of a run, atomically."
+    missing = [k for k in _CHECKPOINT_KEYS if k not in state]
+    if missing: raise ValueError(f"a checkpoint needs {', '.join(missing)}")
+    return atomic_torch_save(Path(run_dir) / 'checkpoint.pt', dict(format=1, **state))
+
+# %% ../nbs/15_runs.ipynb #277e3f5d
+def restore_checkpoint(run_dir, # the run directory the checkpoint is from
+                       ckpt:dict, # the checkpoint (`resume_point`)
+                       **parts # model=, optimizer=, ...: each loads its state (None: skipped)
+                      ):
+    "Load a checkpoint's states into a fresh model, optimiser, ...; a `RunFileError` if unfit."
+    try:
+        for k, p in parts.items():
+            if p is not None: p.load_state_dict(ckpt[k])
+    except (RuntimeError, KeyError, TypeError, ValueError) as e:
+        raise RunFileError(
+            f"{Path(run_dir) / 'checkpoint.pt'}: does not fit the model of these settings "
+            f"({_why(e)}); {_RESTART}, or delete checkpoint.pt and resume "
+            f"(training starts from epoch 1)")
+
+# %% ../nbs/15_runs.ipynb #947384f4
+def save_model(run_dir, # the run directory
+               name:str, # the registered model name
+               model # the trained graph VAE
+              )->Path:
+    "Write `model.pt`: a run's final weights (on the CPU) and model config, atomically."
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    return atomic_torch_save(Path(run_dir) / 'model.pt',
+                             dict(name=name, config=model.config, state_dict=state))
+
+# %% ../nbs/15_runs.ipynb #fc493019
+def finished_run(run_dir # a run directory
+                )->tuple[dict, dict]: # its config.json, and the final state dict
+    "The config and final weights of a finished run; a `TrainingError` for an unfinished one."
+    out = _run_dir(run_dir)
+    cfg = read_config(out)
+    if cfg is None or cfg.get('status') != 'complete' or not (out / 'model.pt').exists():
+        raise TrainingError(f"{out}: not a finished run (no model.pt or status not 'complete'); "
+                            f"train it first")
+    return cfg, _run_weights(out / 'model.pt')

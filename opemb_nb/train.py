@@ -4,23 +4,28 @@
 
 # %% ../nbs/05_train.ipynb #65612fbe
 from __future__ import annotations
-import csv, functools, hashlib, io, json, math, random, sys, time, warnings
+import functools, inspect, json, math, random, time, typing
+from contextlib import contextmanager
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .core import (atomic_write_bytes, atomic_write_json, atomic_torch_save, atomic_savez,
-                           make_model, model_names, provenance, default_device, flush_denormals)
+from fastcore.basics import patch
+from .core import atomic_torch_save, provenance, default_device, flush_denormals
+from .zoo import make_model, model_names
 from .data import load_enas6, ENASData, N_LAYERS, N_TYPES
-from .runs import (TrainingError, RunFileError, RunFileWarning, _RESTORE, _RESTART, _why,
-                           _set_aside, _ARTIFACTS, _write_log, read_log, _config_file, read_config,
-                           _latent_name, save_latents, _read_checkpoint, _run_dir, _run_weights)
+from .runs import (TrainingError, RunFileError, RunFileWarning, read_log, read_config,
+                           write_log, write_config, latent_name, save_latents, run_action,
+                           clean_run_dir, resume_point, read_embedding, save_embedding,
+                           write_checkpoint, restore_checkpoint, save_model, finished_run)
 
 # %% auto #0
-__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'PLATEAU_EXIT', 'train_cli', 'default_iterations', 'recipe_settings',
-           'lr_factor', 'TypeHead', 'run_data', 'seed_everything', 'rng_state', 'set_rng_state', 'train_epoch',
-           'TrainingDiverged', 'train', 'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names',
-           'load_pretrained', 'train_command']
+__all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'RUN_SETTINGS', 'train', 'PLATEAU_EXIT', 'train_command', 'train_cli',
+           'default_iterations', 'recipe_settings', 'lr_factor', 'TypeHead', 'run_data', 'seed_everything', 'rng_state',
+           'set_rng_state', 'train_epoch', 'TrainingDiverged', 'TrainConfig', 'config_signature', 'Iteration',
+           'start_iteration', 'next_epoch', 'save_checkpoint', 'end_epoch', 'end_iteration', 'start_run', 'finish_run',
+           'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained']
 
 # %% ../nbs/05_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1,
@@ -181,34 +186,121 @@ from .compute import COMPILE_BACKENDS, CompiledLoss  # the compiled training ste
 class TrainingDiverged(TrainingError):
     "A non-finite loss: the run stopped, the last good checkpoint is kept."
 
-# %% ../nbs/05_train.ipynb #80180d15
-def _settings(model, model_kwargs, epochs, iterations, subset, seed, batch_size, lr, beta,
-              recipe=None, init_embedding=None, monitor=0):
-    s = dict(model=model, model_kwargs=dict(sorted((model_kwargs or {}).items())), epochs=epochs,
-             iterations=iterations, subset=subset, seed=seed, batch_size=batch_size, lr=lr,
-             beta=beta)
-    # paper runs keep their settings unchanged
-    if recipe is not None and recipe['name'] != 'paper': s['recipe'] = recipe
+# %% ../nbs/05_train.ipynb #d756ae31
+@dataclass
+class TrainConfig:
+    "Everything `train` needs to know about a run besides its directory."
+    # --- the settings that identify a run (config.json's `settings`)
+    model:str # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')
+    model_kwargs:dict|None=None # constructor overrides, e.g. dict(hs=64, nz=16)
+    epochs:int=300 # epochs per iteration (paper: 300)
+    iterations:int|None=None # training iterations T (default: the paper's, 4 for dvae-emb, else 1)
+    subset:int|None=None # first N training graphs and ~N/9 test graphs (default: all)
+    seed:int=1 # seed of torch, numpy and random (paper: 1)
+    batch_size:int|None=None # graphs per batch (default: the recipe's; paper: 32)
+    lr:float|None=None # peak Adam learning rate (default: the recipe's; paper: 1e-4)
+    beta:float=0.005 # KL weight (reference code: 0.005)
+    # training recipe, a name in `RECIPES` or a dict of its keys (default: the paper's; 'cpu-types':
+    # the fast recipe of the learning-speed study, with the training-only type head)
+    recipe:str|dict|None=None
+    init_embedding:str|None=None # iteration 1 starts from this embedding_iter<t>.npy of another run
+    monitor:int=0 # each epoch, log the test recon and greedy accuracy of the first N test graphs
+    # --- how to run it
+    device:str|None=None # 'cpu' or 'cuda' (default: cuda when available)
+    # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU; default: eager)
+    compile:str|None=None
+    save_every:int=100 # latent means every K epochs (and at each iteration's end)
+    # resumable checkpoint every C epochs and at each iteration's end (a kill loses < C epochs)
+    checkpoint_every:int=1
+    scale:str|None=None # provenance label (default: 'paper' for the paper's settings, else 'quick')
+    flush_denormal:bool=True # on a CPU, flush denormals to zero (for the process)
+    # --- a run already in the directory
+    resume:bool=False # continue an unfinished run from its checkpoint
+    overwrite:bool=False # delete an existing run first
+    quiet:bool=False # no progress bars
+
+# %% ../nbs/05_train.ipynb #d322152c
+@patch
+def resolved(self:TrainConfig)->TrainConfig:
+    "The config checked, with every default that depends on others filled in (the recipe a dict)."
+    if self.model not in model_names():
+        raise ValueError(f"unknown model {self.model!r}; known: {', '.join(model_names())}")
+    recipe = recipe_settings(self.recipe)
+    lr = recipe['lr'] if self.lr is None else self.lr
+    batch_size = recipe['batch_size'] if self.batch_size is None else self.batch_size
+    recipe.update(lr=lr, batch_size=batch_size)
+    counts = dict(epochs=self.epochs, save_every=self.save_every,
+                  checkpoint_every=self.checkpoint_every, batch_size=batch_size)
+    for k, v in counts.items():
+        if not (isinstance(v, int) and v >= 1):
+            raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    if not (isinstance(self.monitor, int) and self.monitor >= 0):
+        raise ValueError(f"monitor must be a number of test graphs >= 0, got {self.monitor!r}")
+    if self.compile is not None and self.compile not in COMPILE_BACKENDS:
+        raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, "
+                         f"got {self.compile!r}")
+    n_iterations = default_iterations(self.model) if self.iterations is None else self.iterations
+    if not (isinstance(n_iterations, int) and n_iterations >= 1):
+        raise ValueError(f"iterations must be a positive integer, got {self.iterations!r}")
+    device = self.device or default_device()
+    if torch.device(device).type == 'cuda' and not torch.cuda.is_available():
+        raise TrainingError("device 'cuda' requested but no GPU is available")
+    model_kwargs = dict(sorted((self.model_kwargs or {}).items()))
+    paper = ((self.epochs, self.subset, model_kwargs, n_iterations)
+             == (PAPER_SETTINGS['epochs'], None, {}, default_iterations(self.model)))
+    return replace(self, model_kwargs=model_kwargs, iterations=n_iterations, batch_size=batch_size,
+                   lr=lr, recipe=recipe, device=device,
+                   scale=self.scale or ('paper' if paper else 'quick'))
+
+# %% ../nbs/05_train.ipynb #5919690e
+# the fields every run's settings hold, in this order
+RUN_SETTINGS = ('model', 'model_kwargs', 'epochs', 'iterations', 'subset', 'seed', 'batch_size',
+                'lr', 'beta')
+
+@patch
+def settings(self:TrainConfig,
+             init_embedding:dict|None=None # the record of the table it starts from
+            )->dict:
+    "config.json's `settings` of a resolved config: the run's identity."
+    s = {k: getattr(self, k) for k in RUN_SETTINGS}
+    if self.recipe['name'] != 'paper': s['recipe'] = self.recipe  # paper runs keep theirs unchanged
     if init_embedding is not None: s['init_embedding'] = init_embedding
-    if monitor: s['monitor'] = monitor  # test graphs measured each epoch
+    if self.monitor: s['monitor'] = self.monitor  # test graphs measured each epoch
     return s
 
-def _read_config(out):
-    "The config.json of a run `train` is to continue (as `read_config`, with training's advice)."
-    cfg = _config_file(out, _RESTART)
-    if cfg is not None and not isinstance(cfg.get('settings'), dict):
-        raise RunFileError(f"{out / 'config.json'}: no 'settings' entry "
-                           f"(not a config.json written by opemb train); {_RESTART}")
-    return cfg
+# %% ../nbs/05_train.ipynb #deef4ba0
+def config_signature(func, # `func(own parameters..., **settings)`
+                     exclude=(), # `TrainConfig` fields `func` does not take
+                     types:dict|None=None # annotations to use instead of a field's type
+                    ):
+    "`func` with the signature of its own parameters, then the fields of `TrainConfig`."
+    hints, types = typing.get_type_hints(TrainConfig), types or {}
+    sig = inspect.signature(func)
+    own = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    skip = set(exclude) | {p.name for p in own}
+    empty = inspect.Parameter.empty
+    opts = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
+                              default=empty if f.default is MISSING else f.default,
+                              annotation=types.get(f.name, hints[f.name]))
+            for f in fields(TrainConfig) if f.name not in skip]
+    func.__signature__ = sig.replace(parameters=own + opts)
+    func.__delwrap__ = TrainConfig  # where fastcore's `docments` reads the fields' comments
+    return func
 
-def _summary(out, cfg, rows, skipped):
-    T, E = cfg['settings']['iterations'], cfg['settings']['epochs']
-    return dict(out_dir=str(out), model=cfg['model'], status=cfg['status'], skipped=skipped,
-                epochs=E, iterations=T, n_train=cfg['n_train'], n_test=cfg['n_test'],
-                device=cfg['device'],
-                final=rows[-1] if rows else None, seconds=float(sum(r['seconds'] for r in rows)),
-                latent=str(out / _latent_name(T, T, E)))
+# %% ../nbs/05_train.ipynb #6ccbc8f2
+@dataclass
+class Iteration:
+    "One training iteration in progress: what a checkpoint holds besides the log."
+    number:int # t, from 1
+    model:torch.nn.Module # the graph VAE
+    head:TypeHead|None # the recipe's training-only type head, or None
+    opt:torch.optim.Optimizer # Adam
+    sched:object # its learning-rate scheduler
+    order:list # the shuffle order of the training graphs, shuffled again every epoch
+    emb_init:torch.Tensor|None=None # the embedding table it started from (None: its own)
+    epoch:int=0 # epochs finished
 
+# %% ../nbs/05_train.ipynb #ee9c2d74
 def _new_model(name, model_kwargs, device, emb=None):
     model = make_model(name, **(model_kwargs or {})).to(device)
     if emb is not None:
@@ -232,6 +324,75 @@ def _type_head(recipe, model):
     if not (recipe or {}).get('type_head'): return None
     return TypeHead(model.nz, recipe['type_head'], recipe.get('type_head_steps')).to(model.device)
 
+def _params(model, head=None)->list:
+    "The parameters the optimiser trains: the model's, then the type head's."
+    return list(model.parameters()) + ([] if head is None else list(head.parameters()))
+
+def start_iteration(c:TrainConfig, # the run's resolved config
+                    number:int, # the iteration t, from 1
+                    n_train:int, # training graphs
+                    emb=None, # the embedding table it starts from (EMB models; None: their own)
+                    ckpt:dict|None=None, # a checkpoint of this iteration to continue from
+                    run_dir=None # the run directory of the checkpoint (for its errors)
+                   )->Iteration:
+    "A new iteration, seeded, or the one `ckpt` left, restored."
+    if ckpt is None: seed_everything(c.seed)
+    m = _new_model(c.model, c.model_kwargs, c.device, None if ckpt else emb)
+    head = _type_head(c.recipe, m)
+    steps = c.epochs * math.ceil(n_train / c.batch_size)
+    opt, sched = _optim(_params(m, head), c.lr, c.recipe, steps)
+    if ckpt is None: return Iteration(number, m, head, opt, sched, list(range(n_train)), emb)
+    restore_checkpoint(run_dir, ckpt, model=m, optimizer=opt, scheduler=sched, type_head=head)
+    set_rng_state(ckpt['rng'])
+    return Iteration(number, m, head, opt, sched, list(ckpt['order']), ckpt['emb_init'],
+                     ckpt['epoch'])
+
+# %% ../nbs/05_train.ipynb #3d8c7daf
+def _head_hook(head, step0:int, on_batch=None):
+    "A batch hook that sets the type head's lambda for the next step (step0: steps before)."
+    head.at(step0)
+    def hook(b, model):
+        head.at(step0 + b + 1)
+        if on_batch is not None: on_batch(b, model)
+    return hook
+
+def next_epoch(c:TrainConfig, # the run's resolved config
+               it:Iteration, # the iteration in progress (its epoch count goes up by one)
+               data:ENASData, # training graphs, on the model's device
+               loss_fn=None, # the loss of the full batches (see `train_epoch`); None: the model's
+               on_batch=None, # hook `on_batch(batch_index, model)` after every optimiser step
+               pbar=None # an optional tqdm bar of the batches
+              )->tuple[list[float], dict]: # summed loss, recon, kl; the epoch's row of log.csv
+    "Train the next epoch of an iteration in a new shuffle: its sums and its log row."
+    it.epoch += 1
+    random.shuffle(it.order)
+    nb = math.ceil(len(data) / c.batch_size)
+    if pbar is not None: pbar.reset(total=nb)
+    lr, tic = it.opt.param_groups[0]['lr'], time.perf_counter()
+    per_step = c.recipe['schedule'] == 'cosine'
+    hook = on_batch if it.head is None else _head_hook(it.head, (it.epoch - 1) * nb, on_batch)
+    sums = train_epoch(it.model, it.opt, data, it.order, c.batch_size, c.beta, hook, pbar, loss_fn,
+                       it.sched if per_step else None, c.recipe['clip'])
+    if not per_step and all(map(math.isfinite, sums)): it.sched.step(sums[0])
+    loss, recon, kl = (s / len(data) for s in sums)
+    return sums, dict(iteration=it.number, epoch=it.epoch, loss=loss, recon=recon, kl=kl, lr=lr,
+                      seconds=round(time.perf_counter() - tic, 3))
+
+# %% ../nbs/05_train.ipynb #a3e1564a
+def save_checkpoint(out, # the run directory
+                    settings:dict, # the run's settings (`TrainConfig.settings`)
+                    it:Iteration, # the iteration, after an epoch
+                    rows:list[dict] # the log so far
+                   ):
+    "Write the resumable state of a run after an epoch, atomically (`checkpoint.pt`)."
+    write_checkpoint(out, dict(
+        model_name=settings['model'], settings=settings, iteration=it.number, epoch=it.epoch,
+        emb_init=it.emb_init, model=it.model.state_dict(), optimizer=it.opt.state_dict(),
+        scheduler=it.sched.state_dict(), rng=rng_state(),
+        type_head=None if it.head is None else it.head.state_dict(),
+        order=np.asarray(it.order, dtype=np.int64), log=rows))
+
+# %% ../nbs/05_train.ipynb #86de7e16
 @torch.no_grad()
 def _monitor(model, types, adj)->dict:
     "Teacher-forced loss (nats/graph) and greedy reconstruction of a fixed sample of test graphs."
@@ -244,243 +405,144 @@ def _monitor(model, types, adj)->dict:
     finally: model.train()
     return dict(test_recon=round(nats, 5), test_acc=round(float(ok.double().mean()), 5))
 
-def _init_embedding(path):
-    "The embedding table of another run (`embedding_iter<t>.npy`) and its record for the settings."
-    path = Path(path)
-    advice = "give an embedding_iter<t>.npy of a finished run"
-    try: a = np.load(path)
-    except Exception as e:
-        raise RunFileError(f"{path}: not a readable .npy embedding table ({_why(e)}); {advice}")
-    if a.ndim != 2:
-        raise RunFileError(f"{path}: an embedding table must be 2-D (types x size), "
-                           f"got shape {a.shape}; {advice}")
-    sha = hashlib.sha256(a.tobytes()).hexdigest()[:16]
-    info = dict(file=path.name, run=path.parent.name, sha256=sha)
-    return torch.from_numpy(a.astype(np.float32)), info
+def end_epoch(out, # the run directory
+              c:TrainConfig, # the run's resolved config
+              settings:dict, # the run's settings (`TrainConfig.settings`)
+              it:Iteration, # the iteration, after an epoch
+              rows:list[dict], # the log so far, the epoch's row last
+              tr:ENASData, # the training graphs
+              te:ENASData # the test graphs
+             ):
+    "After an epoch: the monitored test graphs, the latent means and checkpoint when due, the log."
+    if c.monitor: rows[-1].update(_monitor(it.model, te.types[:c.monitor], te.adj[:c.monitor]))
+    last = it.epoch == c.epochs
+    if it.epoch % c.save_every == 0 or last:
+        save_latents(out / latent_name(it.number, c.iterations, it.epoch), it.model, tr, te)
+    if it.epoch % c.checkpoint_every == 0 or last: save_checkpoint(out, settings, it, rows)
+    write_log(out / 'log.csv', rows)
 
-# %% ../nbs/05_train.ipynb #5a43fd4c
-def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', ...)
-          out_dir, # run directory (created)
-          epochs:int=300, # epochs per iteration (paper: 300)
-          iterations:int|None=None, # T; None = the paper's (4 for dvae-emb, else 1)
-          subset:int|None=None, # first N training graphs (and ~N/9 test graphs); None = all
-          device:str|None=None, # 'cpu' or 'cuda'; None = cuda when available
-          seed:int=1, # seed of torch, numpy and random (paper: 1)
-          resume:bool=False, # continue an unfinished run in `out_dir` from its checkpoint
-          save_every:int=100, # latent means every this many epochs (and at each iteration's end)
-          checkpoint_every:int=1, # resumable checkpoint every this many epochs (and at the end)
-          batch_size:int|None=None, # graphs per batch; None = the recipe's (paper: 32)
-          lr:float|None=None, # peak Adam learning rate; None = the recipe's (paper: 1e-4)
-          beta:float=0.005, # KL weight (reference code: 0.005)
-          model_kwargs:dict|None=None, # constructor overrides, e.g. dict(hs=64, nz=16)
-          quiet:bool=False, # no progress bars
-          overwrite:bool=False, # delete an existing run in `out_dir` first
-          scale:str|None=None, # provenance label; None = 'paper' for paper settings, else 'quick'
-          on_batch=None, # hook `on_batch(batch_index, model)` after every optimiser step
-          recipe:str|dict|None=None, # training recipe (`RECIPES`); None = the paper's
-          init_embedding=None, # iteration 1 starts from this `embedding_iter<t>.npy`
-          flush_denormal:bool=True, # on a CPU, flush denormals to zero (for the process)
-          compile:str|None=None, # torch.compile backend (`COMPILE_BACKENDS`); None = eager
-          monitor:int=0 # each epoch, test recon and greedy accuracy of the first N test graphs
-         )->dict: # summary: out_dir, model, status, skipped, epochs, ..., final, seconds, latent
-    "Train a registered graph VAE as the paper did (or with another recipe), resumably."
-    if model not in model_names():
-        raise ValueError(f"unknown model {model!r}; known: {', '.join(model_names())}")
-    rec = recipe_settings(recipe)
-    lr = rec['lr'] if lr is None else lr
-    batch_size = rec['batch_size'] if batch_size is None else batch_size
-    rec.update(lr=lr, batch_size=batch_size)
-    counts = dict(epochs=epochs, save_every=save_every, checkpoint_every=checkpoint_every,
-                  batch_size=batch_size)
-    for k, v in counts.items():
-        if not (isinstance(v, int) and v >= 1):
-            raise ValueError(f"{k} must be a positive integer, got {v!r}")
-    if not (isinstance(monitor, int) and monitor >= 0):
-        raise ValueError(f"monitor must be a number of test graphs >= 0, got {monitor!r}")
-    if compile is not None and compile not in COMPILE_BACKENDS:
-        raise ValueError(f"compile must be None or one of {', '.join(COMPILE_BACKENDS)}, "
-                         f"got {compile!r}")
-    T = default_iterations(model) if iterations is None else iterations
-    if not (isinstance(T, int) and T >= 1):
-        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
-    device = device or default_device()
-    if flush_denormal: flush_denormals(device)  # benchmarks/denormals.py
-    if torch.device(device).type == 'cuda' and not torch.cuda.is_available():
-        raise TrainingError("device 'cuda' requested but no GPU is available")
-    out = Path(out_dir)
-    emb0, emb0_info = (None, None) if init_embedding is None else _init_embedding(init_embedding)
-    settings = _settings(model, model_kwargs, epochs, T, subset, seed, batch_size, lr, beta, rec,
-                         emb0_info, monitor)
-    # --- an existing run: skip, resume, refuse or replace
-    cfg = _read_config(out) if out.exists() else None
-    ckpt = done = None
-    if cfg is not None and overwrite:
-        for f in out.iterdir():
-            if _ARTIFACTS.match(f.name): f.unlink()
-        cfg = None
-    if cfg is not None:
-        if cfg.get('settings') != settings:
-            old = cfg.get('settings', {})
-            diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v}
-            raise TrainingError(f"{out} holds a run with other settings (existing, requested): "
-                                f"{diff}; use another directory or overwrite=True (--overwrite)")
-        if cfg.get('status') == 'complete' and (out / 'model.pt').exists():
-            try: rows = read_log(out)
-            except (OSError, ValueError, KeyError, TypeError, csv.Error) as e:
-                raise RunFileError(f"{out / 'log.csv'}: not a log written by train ({_why(e)}); "
-                                   f"restore it from a copy of the run, or {_RESTART}")
-            return _summary(out, cfg, rows, skipped=True)
-        if not resume:
-            raise TrainingError(f"{out} holds an unfinished run; pass resume=True (--resume) to "
-                                f"continue it or overwrite=True (--overwrite) to start again")
-        ck, why, bad = out / 'checkpoint.pt', None, []
-        if ck.exists(): ckpt, why = _read_checkpoint(ck)
-        # no checkpoint (a run copied without it) or an unreadable one: from the last finished table
-        if ckpt is None:
-            done = _finished_iterations(out, epochs, T, bad)
-            if why is not None:
-                if done is None: raise RunFileError(
-                    f"{ck}: {why}, and no finished iteration to continue from without it; "
-                    f"{_RESTART}, or delete {ck.name} and resume (training starts from epoch 1)")
-                bad.insert(0, (ck, why))
-            for f, w in bad:  # set aside, never overwritten by the files training writes again
-                at = f"the end of iteration {done[0]}" if done else "epoch 1"
-                kept = _set_aside(f).name
-                warnings.warn(f"{f}: {w}; kept as {kept}, training continues from {at}",
-                              RunFileWarning)
-    if out.exists():  # temporary files of writes interrupted by a hard kill (never the artifacts)
-        for f in out.glob('.*.tmp'):
-            if _ARTIFACTS.match(f.name[1:].rsplit('.', 2)[0]): f.unlink()
-    tr, te = run_data(subset)
-    tr, te = tr.to(device), te.to(device)
-    mon = (te.types[:monitor], te.adj[:monitor]) if monitor else None
-    paper = (epochs, subset, model_kwargs or {}, T) == (300, None, {}, default_iterations(model))
-    scale = scale or ('paper' if paper else 'quick')
-    probe = make_model(model, **(model_kwargs or {}))
+# %% ../nbs/05_train.ipynb #d86fb56e
+def end_iteration(out, # the run directory
+                  it:Iteration # the iteration, after its last epoch
+                 )->torch.Tensor|None: # the table the next iteration starts from
+    "After an iteration's last epoch: the embedding table it learned, saved (EMB models)."
+    if getattr(it.model, 'op_embedding', None) is None: return it.emb_init
+    emb = it.model.op_embedding.weight.detach().cpu().clone()
+    save_embedding(out, it.number, emb)
+    return emb
+
+# %% ../nbs/05_train.ipynb #95c215c8
+def start_run(out, # the run directory
+              c:TrainConfig, # the run's resolved config
+              settings:dict, # its settings (`TrainConfig.settings`)
+              tr:ENASData, # the training graphs
+              te:ENASData # the test graphs
+             )->dict: # config.json
+    "Write the config.json of a run starting or continuing: status 'running'."
+    probe = make_model(c.model, **c.model_kwargs)
     note = f"first {len(tr)} training and first {len(te)} test graphs of the published split"
-    prov = provenance(model, epochs, scale, device, iterations=T, seed=seed, subset=subset)
-    cfg = dict(model=model, model_config=probe.config, settings=settings, n_train=len(tr),
-               n_test=len(te), subset_note=None if subset is None else note,
-               device=str(device), save_every=save_every, checkpoint_every=checkpoint_every,
+    prov = provenance(c.model, c.epochs, c.scale, c.device, iterations=c.iterations, seed=c.seed,
+                      subset=c.subset)
+    cfg = dict(model=c.model, model_config=probe.config, settings=settings, n_train=len(tr),
+               n_test=len(te), subset_note=None if c.subset is None else note,
+               device=str(c.device), save_every=c.save_every, checkpoint_every=c.checkpoint_every,
                status='running', provenance=prov)
-    del probe
-    atomic_write_json(out / 'config.json', cfg)
-    rows = ckpt['log'] if ckpt else done[1] if done else []
-    if ckpt: t0_iter, emb = ckpt['iteration'], ckpt['emb_init']
-    else: t0_iter, emb = (done[0] + 1, done[2]) if done else (1, emb0)
-    from tqdm.auto import tqdm
-    for t in range(t0_iter, T + 1):
-        if ckpt is not None and ckpt['iteration'] == t:   # resume inside this iteration
-            m = _new_model(model, model_kwargs, device); head = _type_head(rec, m)
-            opt, sched = _optim(_params(m, head), lr, rec, epochs * math.ceil(len(tr) / batch_size))
-            try:
-                m.load_state_dict(ckpt['model']); opt.load_state_dict(ckpt['optimizer'])
-                sched.load_state_dict(ckpt['scheduler'])
-                if head is not None: head.load_state_dict(ckpt['type_head'])
-            except (RuntimeError, KeyError, TypeError, ValueError) as e:
-                raise RunFileError(
-                    f"{out / 'checkpoint.pt'}: does not fit the model of these settings "
-                    f"({_why(e)}); {_RESTART}, or delete checkpoint.pt and resume "
-                    f"(training starts from epoch 1)")
-            order, e0 = list(ckpt['order']), ckpt['epoch']
-            set_rng_state(ckpt['rng']); ckpt = None
-        else:
-            seed_everything(seed)
-            m = _new_model(model, model_kwargs, device, emb); head = _type_head(rec, m)
-            opt, sched = _optim(_params(m, head), lr, rec, epochs * math.ceil(len(tr) / batch_size))
-            order, e0 = list(range(len(tr))), 0
-        aux = None if head is None else functools.partial(head.loss, m)
-        loss_fn = CompiledLoss(m, compile, fn=aux) if compile else aux
-        compiled = loss_fn if compile else None
-        cfg['compile'] = None if compiled is None else compiled.status
-        nb = math.ceil(len(tr) / batch_size)
-        desc = f"{model} {t}/{T}" if T > 1 else model
-        ebar = tqdm(total=epochs, initial=e0, desc=desc, disable=quiet, unit='epoch')
-        bbar = tqdm(total=nb, leave=False, disable=quiet, unit='batch')
-        try:
-            for epoch in range(e0 + 1, epochs + 1):
-                random.shuffle(order)
-                bbar.reset(total=nb)
-                lr_now, tic = opt.param_groups[0]['lr'], time.perf_counter()
-                per_step = rec['schedule'] == 'cosine'
-                hook = on_batch if head is None else _head_hook(head, (epoch - 1) * nb, on_batch)
-                loss, recon, kl = train_epoch(m, opt, tr, order, batch_size, beta, hook, bbar,
-                                              loss_fn, sched if per_step else None, rec['clip'])
-                if compiled is not None and cfg['compile'] != compiled.status:  # what ran, or why
-                    cfg['compile'] = compiled.status; atomic_write_json(out / 'config.json', cfg)
-                if not all(map(math.isfinite, (loss, recon, kl))):
-                    last = (f"iteration {rows[-1]['iteration']}, epoch {rows[-1]['epoch']}" if rows
-                            else "none: no epoch finished")
-                    cfg['status'] = 'diverged'; atomic_write_json(out / 'config.json', cfg)
-                    raise TrainingDiverged(
-                        f"{model}: non-finite loss (loss={loss}, recon={recon}, kl={kl}) in "
-                        f"iteration {t}, epoch {epoch}; training stopped. The last good checkpoint "
-                        f"({last}) is kept in {out / 'checkpoint.pt'}")
-                if not per_step: sched.step(loss)
-                n = len(tr)
-                rows.append(dict(iteration=t, epoch=epoch, loss=loss / n, recon=recon / n,
-                                 kl=kl / n, lr=lr_now, seconds=round(time.perf_counter() - tic, 3)))
-                if mon is not None: rows[-1].update(_monitor(m, *mon))
-                if epoch % save_every == 0 or epoch == epochs:
-                    save_latents(out / _latent_name(t, T, epoch), m, tr, te)
-                if epoch % checkpoint_every == 0 or epoch == epochs:
-                    atomic_torch_save(out / 'checkpoint.pt', dict(
-                        format=1, model_name=model, settings=settings, iteration=t, epoch=epoch,
-                        emb_init=emb, model=m.state_dict(), optimizer=opt.state_dict(),
-                        scheduler=sched.state_dict(), rng=rng_state(),
-                        type_head=None if head is None else head.state_dict(),
-                        order=np.asarray(order, dtype=np.int64), log=rows))
-                _write_log(out / 'log.csv', rows)
-                ebar.update(1)
-                ebar.set_postfix(loss=f"{rows[-1]['loss']:.3f}", recon=f"{rows[-1]['recon']:.3f}",
-                                 kl=f"{rows[-1]['kl']:.2f}")
-        finally: bbar.close(); ebar.close()
-        if getattr(m, 'op_embedding', None) is not None:
-            emb = m.op_embedding.weight.detach().cpu().clone()
-            atomic_write_bytes(out / f'embedding_iter{t}.npy', _npy(emb.numpy()))
-    _write_log(out / 'log.csv', rows)
-    state = {k: v.cpu() for k, v in m.state_dict().items()}
-    atomic_torch_save(out / 'model.pt', dict(name=model, config=m.config, state_dict=state))
+    write_config(out, cfg)
+    return cfg
+
+# %% ../nbs/05_train.ipynb #0a98acb1
+def _summary(out, cfg, rows, skipped):
+    n_iterations, epochs = cfg['settings']['iterations'], cfg['settings']['epochs']
+    return dict(out_dir=str(out), model=cfg['model'], status=cfg['status'], skipped=skipped,
+                epochs=epochs, iterations=n_iterations, n_train=cfg['n_train'],
+                n_test=cfg['n_test'], device=cfg['device'],
+                final=rows[-1] if rows else None, seconds=float(sum(r['seconds'] for r in rows)),
+                latent=str(out / latent_name(n_iterations, n_iterations, epochs)))
+
+def finish_run(out, # the run directory
+               cfg:dict, # its config.json (`start_run`)
+               model, # the model of the last iteration, trained
+               rows:list[dict] # the whole log
+              )->dict: # the summary (see `train`)
+    "The end of a run: the log, `model.pt`, and config.json with status 'complete' and the summary."
+    write_log(out / 'log.csv', rows)
+    save_model(out, cfg['model'], model)
     cfg['status'] = 'complete'
     cfg['summary'] = _summary(out, cfg, rows, skipped=False)
-    atomic_write_json(out / 'config.json', cfg)
+    write_config(out, cfg)
     return cfg['summary']
 
-def _npy(a):
-    buf = io.BytesIO(); np.save(buf, a); return buf.getvalue()
+# %% ../nbs/05_train.ipynb #5a43fd4c
+def _loss_fn(it:Iteration, backend:str|None=None):
+    "The loss of an iteration's full batches: None (the model's), the type head's, or compiled."
+    aux = None if it.head is None else functools.partial(it.head.loss, it.model)
+    return CompiledLoss(it.model, backend, fn=aux) if backend else aux
 
-def _finished_iterations(out:Path, epochs:int, T:int, bad:list|None=None):
-    "(t, log rows to t, table after t) of the last finished iteration t < T, or None."
-    try: rows = read_log(out)
-    except (OSError, ValueError, KeyError, TypeError, csv.Error): return None
-    t, emb = 0, None
-    all_epochs = list(range(1, epochs + 1))
-    complete = lambda i: [r['epoch'] for r in rows if r['iteration'] == i] == all_epochs
-    while t + 1 < T and complete(t + 1):
-        p = out / f'embedding_iter{t + 1}.npy'
-        if not p.exists(): break
-        try: a = np.load(p)
-        except Exception as e: a = e
-        if not (isinstance(a, np.ndarray) and a.ndim == 2):  # unreadable: the end; `bad` gets it
-            why = _why(a) if isinstance(a, Exception) else 'not 2-D'
-            if bad is not None: bad.append((p, f"not a readable .npy embedding table ({why})"))
-            break
-        t, emb = t + 1, torch.from_numpy(a)
-    if t == 0: return None
-    return t, [r for r in rows if r['iteration'] <= t], emb
+def _compiled(loss_fn)->str|None:
+    "What config.json records of a compiled step: what ran, or why not; None for an eager one."
+    return loss_fn.status if isinstance(loss_fn, CompiledLoss) else None
 
+@contextmanager
+def _progress(c:TrainConfig, it:Iteration, n_batches:int):
+    "The progress bars of an iteration: its epochs, and the batches of the epoch in progress."
+    from tqdm.auto import tqdm
+    desc = f"{c.model} {it.number}/{c.iterations}" if c.iterations > 1 else c.model
+    ebar = tqdm(total=c.epochs, initial=it.epoch, desc=desc, disable=c.quiet, unit='epoch')
+    bbar = tqdm(total=n_batches, leave=False, disable=c.quiet, unit='batch')
+    try: yield ebar, bbar
+    finally: bbar.close(); ebar.close()
 
-def _params(model, head=None)->list:
-    "The parameters the optimiser trains: the model's, then the type head's."
-    return list(model.parameters()) + ([] if head is None else list(head.parameters()))
+def _diverged(out, cfg:dict, rows:list, sums:list, it:Iteration)->TrainingDiverged:
+    "Record status 'diverged' in config.json; the error that says where, and what is kept."
+    cfg['status'] = 'diverged'; write_config(out, cfg)
+    last = (f"iteration {rows[-1]['iteration']}, epoch {rows[-1]['epoch']}" if rows
+            else "none: no epoch finished")
+    loss, recon, kl = sums
+    return TrainingDiverged(
+        f"{cfg['model']}: non-finite loss (loss={loss}, recon={recon}, kl={kl}) in "
+        f"iteration {it.number}, epoch {it.epoch}; training stopped. The last good checkpoint "
+        f"({last}) is kept in {out / 'checkpoint.pt'}")
 
-def _head_hook(head, step0:int, on_batch=None):
-    "A batch hook that sets the type head's lambda for the next step (step0: steps before)."
-    head.at(step0)
-    def hook(b, model):
-        head.at(step0 + b + 1)
-        if on_batch is not None: on_batch(b, model)
-    return hook
+def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', ...)
+          out_dir, # run directory (created)
+          *,
+          on_batch=None, # hook `on_batch(batch_index, model)` after every optimiser step
+          **settings # the fields of `TrainConfig`: epochs, iterations, subset, seed, recipe, ...
+         )->dict: # summary: out_dir, model, status, skipped, epochs, ..., final, seconds, latent
+    "Train a registered graph VAE as the paper did (or with another recipe), resumably."
+    c = TrainConfig(model, **settings).resolved()
+    if c.flush_denormal: flush_denormals(c.device)  # benchmarks/denormals.py
+    out = Path(out_dir)
+    emb, emb_info = (None, None) if c.init_embedding is None else read_embedding(c.init_embedding)
+    settings = c.settings(emb_info)
+    action, _ = run_action(out, settings, c.resume, c.overwrite)
+    if action == 'skip': return _summary(out, read_config(out), read_log(out), skipped=True)
+    ckpt, done = resume_point(out, c.epochs, c.iterations) if action == 'resume' else (None, None)
+    clean_run_dir(out, replace=action == 'replace')
+    tr, te = (d.to(c.device) for d in run_data(c.subset))
+    cfg = start_run(out, c, settings, tr, te)
+    rows = ckpt['log'] if ckpt else done[1] if done else []
+    first, emb = ((ckpt['iteration'], ckpt['emb_init']) if ckpt else
+                  (done[0] + 1, done[2]) if done else (1, emb))
+    for iteration in range(first, c.iterations + 1):
+        it = start_iteration(c, iteration, len(tr), emb, ckpt, out)
+        ckpt, loss_fn = None, _loss_fn(it, c.compile)
+        cfg['compile'] = _compiled(loss_fn)
+        with _progress(c, it, math.ceil(len(tr) / c.batch_size)) as (ebar, bbar):
+            while it.epoch < c.epochs:
+                sums, row = next_epoch(c, it, tr, loss_fn, on_batch, bbar)
+                if _compiled(loss_fn) != cfg['compile']:  # what ran, or why not
+                    cfg['compile'] = _compiled(loss_fn); write_config(out, cfg)
+                if not all(map(math.isfinite, sums)): raise _diverged(out, cfg, rows, sums, it)
+                rows.append(row)
+                end_epoch(out, c, settings, it, rows, tr, te)
+                ebar.update(1)
+                ebar.set_postfix(loss=f"{row['loss']:.3f}", recon=f"{row['recon']:.3f}",
+                                 kl=f"{row['kl']:.2f}")
+        emb = end_iteration(out, it)
+    return finish_run(out, cfg, it.model, rows)
+
+train = config_signature(train)
 
 # %% ../nbs/05_train.ipynb #c1a7e1b2
 PLATEAU_EXIT = 3 * math.log(6)  # nats per graph: one of the plateau's four unknown operations learned
@@ -512,12 +574,8 @@ def export_pretrained(run_dir, # a finished training run
                       dtype=torch.float16 # storage type of the floating-point weights
                      )->Path:
     "Write a run's final weights (as `dtype`), settings, provenance and Table 1-2 numbers."
-    out = _run_dir(run_dir)
-    cfg = read_config(out)
-    if cfg is None or cfg.get('status') != 'complete' or not (out / 'model.pt').exists():
-        raise TrainingError(f"{out}: not a finished run (no model.pt or status not 'complete'); "
-                            f"train it first")
-    sd = _run_weights(out / 'model.pt')
+    cfg, sd = finished_run(run_dir)
+    out = Path(run_dir)
     extra = {f: json.loads((out / f).read_text()) for f in ('metrics.json', 'sgp.json')
              if (out / f).exists()}
     keep = ('recon_acc', 'validity', 'uniqueness', 'novelty', 'rmse_mean', 'pearson_mean')
@@ -560,46 +618,26 @@ def load_pretrained(name:str, # e.g. 'dvae' or 'dvae-emb' (see `pretrained_names
 # %% ../nbs/05_train.ipynb #b1971c36
 from .cli import Param, cli_command, pos_int
 
-def train_command(*, model:Param(choices=model_names()), # model name
-                  out:str, # run directory
-                  epochs:pos_int=300, # epochs per iteration
-                  iterations:pos_int=None, # training iterations T (default: 4 for dvae-emb, else 1)
-                  subset:pos_int=None, # first N training graphs (and ~N/9 test graphs)
-                  device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
-                  seed:int=1, # seed of torch/numpy/random
-                  resume:bool=False, # continue an unfinished run in --out
-                  overwrite:bool=False, # delete an existing run in --out first
+_COUNTS = ('epochs', 'iterations', 'subset', 'batch_size', 'save_every', 'checkpoint_every')
+# the command line's types of `TrainConfig`'s fields: choices, and counts of at least 1
+_CLI_TYPES = dict(model=Param(choices=model_names()), device=Param(choices=['cpu', 'cuda']),
+                  recipe=Param(choices=list(RECIPES)), compile=Param(choices=COMPILE_BACKENDS),
+                  **{k: pos_int for k in _COUNTS})
+
+def train_command(*, out:str, # run directory
                   hs:pos_int=None, # hidden size (default: the paper's 501)
                   nz:pos_int=None, # latent size (default: the paper's 56)
-                  save_every:pos_int=100, # save latent means every K epochs
-                  # resumable checkpoint every C epochs (a kill loses fewer than C epochs)
-                  checkpoint_every:pos_int=1,
-                  # training recipe (default: the paper's; 'cpu-types': the fast recipe of the
-                  # learning-speed study, with the training-only type head)
-                  recipe:Param(choices=list(RECIPES))=None,
-                  lr:float|None=None, # peak Adam learning rate (default: the recipe's; paper 1e-4)
-                  batch_size:pos_int=None, # graphs per batch (default: the recipe's; paper 32)
-                  beta:float=0.005, # KL weight, as the reference code
-                  # iteration 1 starts from this embedding_iter<t>.npy of another run
-                  init_embedding:str|None=None,
-                  # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU;
-                  # default: eager)
-                  compile:Param(choices=COMPILE_BACKENDS)=None,
-                  # each epoch, log the test recon and greedy accuracy of the first N test graphs
-                  monitor:int=0,
-                  quiet:bool=False # no progress bars
+                  **settings # the fields of `TrainConfig` (but model_kwargs, scale, flush_denormal)
                  )->dict:
     "Train a graph VAE on ENAS-6 with the paper's recipe (Adam 1e-4, batch 32) or another one."
     kw = {k: v for k, v in dict(hs=hs, nz=nz).items() if v is not None}
-    s = train(model, out, epochs=epochs, iterations=iterations, subset=subset, device=device,
-              seed=seed, resume=resume, save_every=save_every, checkpoint_every=checkpoint_every,
-              model_kwargs=kw, quiet=quiet, overwrite=overwrite, compile=compile, recipe=recipe,
-              lr=lr, batch_size=batch_size, beta=beta, init_embedding=init_embedding,
-              monitor=monitor)
+    s = train(out_dir=out, model_kwargs=kw, **settings)
     f = s['final']
     print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; "
           f"iteration {f['iteration']}, epoch {f['epoch']}: loss {f['loss']:.4f}, "
           f"recon {f['recon']:.4f}, kl {f['kl']:.4f} per graph; {s['seconds']:.1f} s of training")
     return s
 
+train_command = config_signature(train_command, exclude=('model_kwargs', 'scale', 'flush_denormal'),
+                                 types=_CLI_TYPES)
 train_cli = cli_command(train_command, 'opemb train', warns=(RunFileWarning,))

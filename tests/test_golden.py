@@ -1,0 +1,134 @@
+"""Golden numbers: tiny training runs reproduce, bit for bit, what the library recorded in `golden_train.json`.
+
+Each run trains for two epochs on CPU, one thread, seed 1, with the paper's recipe or the `cpu-types` one, and is
+compared exactly with the record: the per-epoch losses of `log.csv`, checksums of the final weights, of the operation
+embedding tables and of the latent means, the files of the run directory, the entries of the checkpoint and the text
+of `config.json` (only the date, commit, torch version, machine, paths and timings masked). One run is also killed in
+its last epoch and resumed, and must end with the same record.
+
+`python tests/test_golden.py --record` writes the record with the library on the path (done once, before a refactor).
+"""
+import hashlib, json, re, sys, tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+GOLDEN = Path(__file__).with_name('golden_train.json')
+COMMON = dict(epochs=2, seed=1, device='cpu', model_kwargs=dict(hs=16, nz=4), quiet=True, save_every=1)
+RUNS = {  # name -> keywords of `train` beyond COMMON (2 batches per epoch each)
+    'dvae': dict(model='dvae', subset=64),
+    'dvae-emb': dict(model='dvae-emb', subset=64, iterations=2, batch_size=48, monitor=4),
+    'dvae-emb-cpu-types': dict(model='dvae-emb', subset=200, iterations=2, recipe='cpu-types', monitor=4),
+    'gcn': dict(model='gcn', subset=64, lr=3e-4, beta=0.01),
+    'gcn-cpu-types': dict(model='gcn', subset=200, recipe='cpu-types'),
+    'gcn-emb-init': dict(model='gcn-emb', subset=64, init_embedding='src/embedding_iter1.npy'),
+}
+RESUMED = {'dvae-emb-cpu-types': 7}  # run -> the optimiser step (counted over the run) it is killed at
+
+
+def _sha(b:bytes)->str: return hashlib.sha256(b).hexdigest()
+
+
+def _weights(sd:dict)->dict:
+    "Sum (float64) and sha256 (float32 bytes, in state-dict order) of every floating-point tensor."
+    fl = [v.detach().cpu() for v in sd.values() if v.is_floating_point()]
+    return dict(n=len(sd), sum=float(sum(float(v.double().sum()) for v in fl)),
+                sha256=_sha(b''.join(v.float().contiguous().numpy().tobytes() for v in fl)))
+
+
+def _masked(text:str, run:Path)->str:
+    "config.json's text with what differs between machines and moments masked."
+    text = text.replace(str(run), '<run>')
+    for k in ('date', 'commit', 'torch', 'seconds'):
+        text = re.sub(rf'"{k}": [^,\n]+', f'"{k}": "<{k}>"', text)
+    return re.sub(r'"device": "cpu \([^"]*\)"', '"device": "<cpu>"', text)
+
+
+def _source_embedding(root:Path)->Path:
+    "The embedding table `gcn-emb-init` starts from (a fixed 8 x 3 table)."
+    p = root / 'src' / 'embedding_iter1.npy'; p.parent.mkdir(parents=True, exist_ok=True)
+    np.save(p, (np.arange(24, dtype=np.float32).reshape(8, 3) - 12) / 10)
+    return p
+
+
+def _kwargs(name:str, root:Path)->dict:
+    kw = dict(COMMON, **RUNS[name])
+    if 'init_embedding' in kw: kw['init_embedding'] = str(root / kw['init_embedding'])
+    return kw
+
+
+def record_of(run:Path, summary:dict)->dict:
+    "What a finished run directory must reproduce exactly."
+    from opemb_nb.runs import read_log
+    log = [{k: v for k, v in r.items() if k != 'seconds'} for r in read_log(run)]
+    ck = torch.load(run / 'checkpoint.pt', map_location='cpu', weights_only=False)
+    lat = {}
+    for f in sorted(run.glob('latent_*.npz')):
+        with np.load(f) as z: lat[f.name] = {k: _sha(z[k].tobytes()) for k in sorted(z.files)}
+    s = {k: v for k, v in summary.items() if k not in ('seconds', 'out_dir', 'latent')}
+    s['final'] = {k: v for k, v in (s['final'] or {}).items() if k != 'seconds'}
+    return dict(log=log, weights=_weights(torch.load(run / 'model.pt')['state_dict']),
+                checkpoint=dict(keys=sorted(ck), weights=_weights(ck['model']), epoch=ck['epoch'],
+                                iteration=ck['iteration'], order=ck['order'].tolist()),
+                embeddings={f.name: _sha(f.read_bytes()) for f in sorted(run.glob('embedding_iter*.npy'))},
+                latents=lat, files=sorted(f.name for f in run.iterdir()),
+                config=_masked((run / 'config.json').read_text(), run), summary=s)
+
+
+def train_run(name:str, root:Path, on_batch=None, resume:bool=False)->dict:
+    "Train run `name` in `root / name` (single-threaded) and return its summary."
+    from opemb_nb.train import train
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    try:
+        _source_embedding(root)
+        kw = _kwargs(name, root)
+        return train(kw.pop('model'), root / name, on_batch=on_batch, resume=resume, **kw)
+    finally: torch.set_num_threads(n)
+
+
+def _golden()->dict:
+    if not GOLDEN.exists(): pytest.skip(f"{GOLDEN.name} not recorded")
+    g = json.loads(GOLDEN.read_text())
+    if g['torch'] != torch.__version__:
+        pytest.skip(f"recorded with torch {g['torch']}, this is {torch.__version__}: bitwise equality not expected")
+    return g
+
+
+@pytest.mark.parametrize('name', list(RUNS))
+def test_golden_run(tmp_path, name):
+    g = _golden()['runs'][name]
+    s = train_run(name, tmp_path)
+    assert record_of(tmp_path / name, s) == g
+    assert train_run(name, tmp_path)['skipped']  # a finished run with the same settings is not retrained
+
+
+class Kill(Exception): pass
+
+
+@pytest.mark.parametrize('name', list(RESUMED))
+def test_golden_resumed_run(tmp_path, name):
+    "Killed in the middle of its last epoch, then resumed: the same record as the uninterrupted run."
+    g = _golden()['runs'][name]
+    n = [0]
+    def kill(b, m):
+        n[0] += 1
+        if n[0] == RESUMED[name]: raise Kill()
+    with pytest.raises(Kill): train_run(name, tmp_path, on_batch=kill)
+    s = train_run(name, tmp_path, resume=True)
+    assert record_of(tmp_path / name, s) == g
+
+
+def record():
+    "Train every run with the library on the path and write `golden_train.json`."
+    runs = {}
+    with tempfile.TemporaryDirectory() as d:
+        for name in RUNS:
+            runs[name] = record_of(Path(d) / name, train_run(name, Path(d)))
+            print(name, runs[name]['log'][-1], file=sys.stderr)
+    g = dict(torch=torch.__version__, numpy=np.__version__, common=COMMON, runs=runs)
+    GOLDEN.write_text(json.dumps(g, indent=1) + '\n')
+
+
+if __name__ == '__main__' and sys.argv[1:] == ['--record']: record()
