@@ -270,9 +270,10 @@ def run_action(run_dir, # the directory a run is to be trained in
               )->tuple[str, str]: # 'train', 'resume', 'skip' or 'replace', and why
     "What training does with `run_dir`; a `TrainingError` when it can do nothing as asked."
     out = Path(run_dir)
+    if overwrite and (out / 'config.json').exists():  # even a damaged one: the way out errors name
+        return 'replace', f"{out} holds a run, replaced as asked"
     cfg = _training_config(out) if out.exists() else None
     if cfg is None: return 'train', f"{out} holds no run"
-    if overwrite: return 'replace', f"{out} holds a run, replaced as asked"
     if cfg['settings'] != settings:
         old = cfg['settings']
         diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v}
