@@ -19,7 +19,9 @@ from botorch.acquisition.analytic import LogExpectedImprovement, PosteriorMean
 from botorch.generation.gen import gen_candidates_scipy
 from .core import (atomic_write_json, find_artifact, parallel_map, resolve_workers,
                            model_device)
-from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key, draw_arch
+from .data import load_enas6, to_dense, draw_arch  # the surrogate's and the figures'
+from .space import DEFAULT_SPACE, get_space
+from .metrics import _space_entry
 from .gp import (GPPosterior, fit_sgp, fit_exact_gp, standardise_acc, cpu_fit_settings,
                          median_lengthscale, rmse_pearson, fit_settings,
                          _latent_provenance)
@@ -256,43 +258,51 @@ def decode_points(model, # graph VAE with `.decode(z, stochastic=True)`
                   attempts:int=500, # stochastic decodings per point
                   choice:str='most_common', # 'most_common' (the intent) or 'first' (the reference)
                   max_batch:int=20000, # graphs per decode call
-                  generator=None # torch.Generator for decoding (None = global RNG)
-                 )->list: # a flat ENAS string per point, or None if no valid 8-vertex decoding
-    "Decode each latent point `attempts` times and keep a valid 8-vertex ENAS architecture."
+                  generator=None, # torch.Generator for decoding (None = global RNG)
+                  space=None # a search space or its name (default: ENAS-6)
+                 )->list: # an architecture per point (ENAS-6: a flat string), None if none is valid
+    "Decode each latent point `attempts` times and keep a valid full-size architecture."
     if choice not in ('most_common', 'first'):
         raise ValueError(f"choice must be 'most_common' or 'first', got {choice!r}")
-    dev = model_device(model)
+    sp, dev = get_space(space), model_device(model)
     Z = torch.as_tensor(np.asarray(Z), dtype=torch.float32, device=dev)
-    if choice == 'most_common':  # distinct decodings, counts: the valid 8-vertex one counted most
+    if choice == 'most_common':  # distinct decodings, counts: the valid full-size one counted most
         types, adj, counts, src = decode_counts(model, Z, attempts, generator, batch_size=max_batch)
-        score = torch.where(is_valid_enas(types, adj, n_vertices=8), counts, 0)
+        score = torch.where(sp.is_valid(types, adj, n_vertices=sp.n_vertices), counts, 0)
         bounds = torch.searchsorted(src, torch.arange(len(Z) + 1)).tolist()  # rows sorted by point
         out = []
         for p in range(len(Z)):
-            sp = score[bounds[p]:bounds[p + 1]]
-            if len(sp) == 0 or int(sp.max()) == 0: out.append(None); continue
-            j = bounds[p] + int(sp.argmax())  # the first row with the largest count
-            out.append(from_dense(types[j][None], adj[j][None])[0])
+            sc = score[bounds[p]:bounds[p + 1]]
+            if len(sc) == 0 or int(sc.max()) == 0: out.append(None); continue
+            j = bounds[p] + int(sc.argmax())  # the first row with the largest count
+            out.append(sp.from_dense(types[j][None], adj[j][None])[0])
         return out
     per = max(1, max_batch // attempts); out = []
     for i in range(0, len(Z), per):
         z = Z[i:i + per]; n = len(z)
         types, adj = decode_batched(model, z.repeat_interleave(attempts, 0), n * attempts,
                                     generator)
-        ok = is_valid_enas(types, adj, n_vertices=8).reshape(n, attempts)
+        ok = sp.is_valid(types, adj, n_vertices=sp.n_vertices).reshape(n, attempts)
         for p in range(n):
             v = ok[p].nonzero().flatten()
             if len(v) == 0: out.append(None); continue
             j = p * attempts + int(v[0])  # choice == 'first'
-            out.append(from_dense(types[j][None], adj[j][None])[0])
+            out.append(sp.from_dense(types[j][None], adj[j][None])[0])
     return out
 
 # %% ../nbs/08_bo.ipynb #afa4e803
+def _load(sp, split:str, **kw):
+    "`sp.load(split)`, passing on only the options of `kw` that are not None."
+    return sp.load(split, **{k: v for k, v in kw.items() if v is not None})
+
 class TableEvaluator:
     "Exact lookup of the weight-sharing accuracy, None if not in the table (duplicates: mean)."
     name, kind = 'table', 'exact'
-    def __init__(self, path=None, burn_in:int=1000):
-        d = load_enas6('all', path=path, burn_in=burn_in)
+    def __init__(self, path=None, # another data file of the space (None: the shipped one)
+                 burn_in:int|None=None, # leading lines of the file to skip (None: ENAS-6's 1000)
+                 space=None # a search space or its name (default: ENAS-6)
+                ):
+        d = _load(get_space(space), 'all', path=path, burn_in=burn_in)
         sums, cnt = {}, Counter(d.archs)
         for a, c in zip(d.archs, d.acc): sums[a] = sums.get(a, 0.) + float(c)
         self.table = {a: s / cnt[a] for a, s in sums.items()}
@@ -316,7 +326,7 @@ def arch_features(archs:list # flat ENAS strings
 
 # %% ../nbs/08_bo.ipynb #d698bfcd
 class SurrogateEvaluator:
-    "A labelled surrogate of the weight-sharing accuracy: bagged boosted trees on `arch_features`."
+    "A labelled surrogate of the ENAS-6 weight-sharing accuracy: boosted trees on `arch_features`."
     name, kind = 'surrogate', 'surrogate'
     def __init__(self, n_models:int=5, # ensemble size (bootstrap resamples)
                  max_iter:int=300, # boosting iterations per model
@@ -370,12 +380,17 @@ class CallableEvaluator:
 # %% ../nbs/08_bo.ipynb #f3abd8dc
 _SURROGATE = {}
 def as_evaluator(ev, # 'table', 'surrogate', an evaluator object, or a callable
+                 space=None, # a search space or its name (default: ENAS-6)
                  **kw # for 'surrogate' (n_models, max_iter, seed) or the callable (name, batched)
                 ):
     "A name or a callable as an evaluator (the surrogate: fitted once per process and settings)."
     if isinstance(ev, str):
-        if ev == 'table': return TableEvaluator()
+        sp = get_space(space)
+        if ev == 'table': return TableEvaluator(space=sp)
         if ev == 'surrogate':
+            if sp.name != DEFAULT_SPACE:  # its features are ENAS-6's
+                raise ValueError("the surrogate evaluator scores ENAS-6 architectures only, not "
+                                 f"those of search space {sp.name or type(sp).__name__!r}")
             key = tuple(sorted(kw.items()))
             if key not in _SURROGATE: _SURROGATE[key] = SurrogateEvaluator(**kw)
             return _SURROGATE[key]
@@ -401,14 +416,16 @@ def latent_bo(model, # graph VAE (decode)
               incumbent='mean', # see `select_batch`
               Z_test=None, acc_test=None, # optional: log the GP's test RMSE/r per round
               gp_kw:dict|None=None, # passed to `fit_sgp` (n_inducing, epochs, device, ...)
-              table:TableEvaluator|None=None, # to flag 'in table' (default: the ENAS-6 table)
+              table:TableEvaluator|None=None, # to flag 'in table' (default: the space's table)
               random_baseline:bool=False, # also score `batch` uniform box points (not in the GP)
-              verbose:bool=False
+              verbose:bool=False,
+              space=None # a search space or its name (default: ENAS-6)
              )->dict:
     "Batch BO in a latent space (the reference's bo.py): refit the SGP, pick by EI, decode, score."
     if unscored not in ('worst', 'skip'):
         raise ValueError(f"unscored must be 'worst' or 'skip', got {unscored!r}")
-    ev = as_evaluator(evaluator); table = table or TableEvaluator()
+    sp = get_space(space)
+    ev = as_evaluator(evaluator, space=sp); table = table or TableEvaluator(space=sp)
     X = np.asarray(Z_train, np.float64); y, _, (m, s) = standardise_acc(acc_train)
     yte = None if acc_test is None else standardise_acc(acc_train, acc_test)[1]
     torch.manual_seed(seed)
@@ -425,7 +442,7 @@ def latent_bo(model, # graph VAE (decode)
         Zb, info = select_batch(post, lo, hi, q=batch, n_grid=n_grid, incumbent=incumbent,
                                 maxiter=maxiter, seed=seed * 1000 + r)
         t1 = time.perf_counter()
-        archs = decode_points(model, Zb, attempts, choice)
+        archs = decode_points(model, Zb, attempts, choice, space=sp)
         t_dec = time.perf_counter() - t1
         accs = ev(archs)
         worst = float(y.max())
@@ -448,7 +465,8 @@ def latent_bo(model, # graph VAE (decode)
                       select_seconds=t1 - t0 - t_fit, decode_seconds=t_dec)
         if random_baseline:  # the reference's --random-baseline: uniform points of the same box
             g = np.random.default_rng(seed * 1000 + r + 500)
-            ra = decode_points(model, g.uniform(lo, hi, size=(batch, len(lo))), attempts, choice)
+            ra = decode_points(model, g.uniform(lo, hi, size=(batch, len(lo))), attempts, choice,
+                               space=sp)
             racc = ev(ra); rs = [v for v in racc if v is not None]
             round_.update(random_archs=ra, random_accs=racc,
                           random_batch_best=max(rs) if rs else None,
@@ -496,9 +514,9 @@ def random_search(acc_pool, n_queries:int, seed:int=1)->dict:
     return dict(seed=seed, queries=q.tolist(), best_so_far=np.maximum.accumulate(acc[q]).tolist())
 
 # %% ../nbs/08_bo.ipynb #df5bc66a
-def _pool_latents(run_dir, model=None):
-    "Latent means of all table architectures, post-burn-in order (latent dump, else by encoding)."
-    d = load_latent(latest_latent(run_dir)[0]); D = load_enas6()
+def _pool_latents(run_dir, sp, model=None):
+    "Latent means of all of the space's architectures, in order (latent dump, else by encoding)."
+    d = load_latent(latest_latent(run_dir)[0]); D = sp.load()
     idx = np.concatenate([d['idx_train'], d['idx_test']])
     if len(idx) == len(D) and len(np.unique(idx)) == len(D):
         Z = np.empty((len(D), d['Z_train'].shape[1]))
@@ -532,32 +550,35 @@ def bo_run(run_dir, # a training run directory
            random_baseline:bool=False, # latent search: also score uniform box points
            figures:bool=True, # write the figures
            verbose:bool=False,
-           workers:int|str=1 # processes running seeds side by side, or 'auto' (same results)
+           workers:int|str=1, # processes running seeds side by side, or 'auto' (same results)
+           space=None # a search space or its name (default: ENAS-6)
           )->dict:
     "BO for a training run: writes DIR/bo.json (latent search) or DIR/bo_pool.json (pool), figures."
-    run_dir = Path(run_dir); meta = run_meta(run_dir)
+    run_dir, sp = Path(run_dir), get_space(space); meta = run_meta(run_dir)
     workers = min(resolve_workers(workers, seeds), seeds)
     lat_path, epoch = latest_latent(run_dir)
     prov = _latent_provenance(meta, epoch, device or 'cpu')
     if pool:
-        Z, acc = _pool_latents(run_dir, model)
+        Z, acc = _pool_latents(run_dir, sp, model)
         runs = parallel_map(functools.partial(_pool_seed, Z=Z, acc=acc, rounds=rounds, batch=batch,
                                               n_init=n_init, verbose=verbose),
                             range(1, seeds + 1), workers)
         rand = [random_search(acc, n_init + rounds * batch, seed=s) for s in range(1, seeds + 1)]
-        res = dict(kind='pool', model=meta['model'], evaluator='table', evaluator_kind='exact',
-                   rounds=rounds, batch=batch, n_init=n_init, seeds=seeds, pool_size=len(Z),
-                   table_max=float(acc.max()), runs=runs, random=rand, provenance=prov)
+        res = dict(kind='pool', **_space_entry(sp), model=meta['model'], evaluator='table',
+                   evaluator_kind='exact', rounds=rounds, batch=batch, n_init=n_init, seeds=seeds,
+                   pool_size=len(Z), table_max=float(acc.max()), runs=runs, random=rand,
+                   provenance=prov)
         atomic_write_json(run_dir / 'bo_pool.json', res)
         if figures: plot_pool({meta['model'] or run_dir.name: res}, run_dir / 'bo_pool.png')
         return res
-    d = load_latent(lat_path); ev = as_evaluator(evaluator); table = TableEvaluator()
+    d = load_latent(lat_path); ev = as_evaluator(evaluator, space=sp)
+    table = TableEvaluator(space=sp)
     if workers == 1 and model is None:  # else each worker loads it once
         model = load_run(run_dir, device or 'cpu')[0]
     kw = dict(Z_train=d['Z_train'], acc_train=d['y_train'], evaluator=ev, rounds=rounds,
               batch=batch, attempts=decode_attempts, choice=choice, unscored=unscored,
               n_grid=n_grid, maxiter=maxiter, Z_test=d['Z_test'], acc_test=d['y_test'], gp_kw=gp_kw,
-              table=table, random_baseline=random_baseline, verbose=verbose)
+              table=table, random_baseline=random_baseline, verbose=verbose, space=sp)
     job = functools.partial(_latent_seed, run_dir=str(run_dir), device=device or 'cpu', model=model,
                             kw=kw)
     if workers > 1:
@@ -567,16 +588,16 @@ def bo_run(run_dir, # a training run directory
                              f"worker processes ({type(e).__name__}: {e}); use workers=1 or a "
                              "module-level function")
     runs = parallel_map(job, range(1, seeds + 1), workers)
-    res = dict(kind='latent', model=meta['model'], evaluator=ev.name, evaluator_kind=ev.kind,
-               rounds=rounds, batch=batch, seeds=seeds, decode_attempts=decode_attempts,
-               choice=choice, unscored=unscored, runs=runs,
+    res = dict(kind='latent', **_space_entry(sp), model=meta['model'], evaluator=ev.name,
+               evaluator_kind=ev.kind, rounds=rounds, batch=batch, seeds=seeds,
+               decode_attempts=decode_attempts, choice=choice, unscored=unscored, runs=runs,
                gp_fit=fit_settings(fit_sgp, gp_kw or {}), provenance=prov)
     if isinstance(ev, SurrogateEvaluator): res['surrogate_heldout'] = ev.heldout
     res['top5'] = top_architectures(res, 5)
     atomic_write_json(run_dir / 'bo.json', res)
     if figures:
         plot_bo({meta['model'] or run_dir.name: res}, run_dir / 'bo.png')
-        plot_top(res, run_dir / 'bo_top5.png')
+        if sp.name == DEFAULT_SPACE: plot_top(res, run_dir / 'bo_top5.png')  # ENAS-6 drawings
     return res
 
 # %% ../nbs/08_bo.ipynb #ad8e7361

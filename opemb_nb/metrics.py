@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from .core import atomic_write_json, provenance, default_device, model_device, eval_mode
 from .runs import load_run, config_meta
-from .data import load_enas6, graph_key, is_valid_enas, from_dense
+from .space import DEFAULT_SPACE, get_space
 from .models import decode_counts, encode_mu, default_batch_size
 
 # %% auto #0
@@ -30,40 +30,43 @@ def seeded(seed:int, # seed of torch's global RNG and of the yielded generator
 
 # %% ../nbs/06_metrics.ipynb #0632dbe1
 def recon_accuracy(model, # a graph VAE (uses `encode` and `decode`)
-                   types:torch.Tensor, # [N, 8] vertex types of the test graphs
-                   adj:torch.Tensor, # [N, 8, 8] their adjacency
+                   types:torch.Tensor, # [N, V] vertex types of the test graphs
+                   adj:torch.Tensor, # [N, V, V] their adjacency
                    decodes:int=100, # stochastic decodes of each mu (the reference: 10 x 10)
                    seed:int=0, # seed of the decoding RNG
                    batch_size:int|None=None, # latent points per decode call (default: by device)
+                   space=None # a search space or its name (default: ENAS-6)
                   )->dict:
     "Fraction of stochastic decodes of mu that are exactly (index by index) the input graph."
-    dev = model_device(model)
+    sp, dev = get_space(space), model_device(model)
     bs = batch_size or default_batch_size(dev)
     mu = encode_mu(model, types, adj)
-    keys = graph_key(types, adj)
+    keys = sp.key(types, adj)
     n = len(mu); total = n * decodes
     matches = torch.zeros(n, dtype=torch.long)
     with seeded(seed, dev) as gen, eval_mode(model):
         t, a, c, src = decode_counts(model, mu, decodes, gen, bs)  # distinct decodes, with counts
-    hit = graph_key(t, a) == keys[src]
+    hit = sp.key(t, a) == keys[src]
     matches.index_add_(0, src[hit], c[hit])
     m = int(matches.sum())
     return dict(recon_acc=m / max(total, 1), recon_matches=m, recon_total=total, n_test=n,
                 decodes=decodes, per_graph=matches)
 
 # %% ../nbs/06_metrics.ipynb #2a27cb1e
-def generation_metrics(types:torch.Tensor, # [M, 8] generated vertex types (-1 padding)
-                       adj:torch.Tensor, # [M, 8, 8] generated adjacency
-                       train_keys:torch.Tensor|None=None, # training-set `graph_key`s (for novelty)
-                       counts:torch.Tensor|None=None # [M] multiplicity of each row (default 1)
+def generation_metrics(types:torch.Tensor, # [M, V] generated vertex types (-1 padding)
+                       adj:torch.Tensor, # [M, V, V] generated adjacency
+                       train_keys:torch.Tensor|None=None, # training-set keys (for novelty)
+                       counts:torch.Tensor|None=None, # [M] multiplicity of each row (default 1)
+                       space=None # a search space or its name (default: ENAS-6)
                       )->dict:
     "Validity, uniqueness (of the valid ones), novelty (vs the training set) of generated graphs."
     types, adj = torch.as_tensor(types).cpu(), torch.as_tensor(adj).cpu().bool()
     counts = (torch.ones(len(types), dtype=torch.long) if counts is None
               else torch.as_tensor(counts).cpu().long())
-    valid = is_valid_enas(types, adj)
+    sp = get_space(space)
+    valid = sp.is_valid(types, adj)
     n, nv = int(counts.sum()), int(counts[valid].sum())
-    keys = graph_key(types[valid], adj[valid]) if valid.any() else torch.zeros(0, dtype=torch.long)
+    keys = sp.key(types[valid], adj[valid]) if valid.any() else torch.zeros(0, dtype=torch.long)
     nu = int(torch.unique(keys).numel())
     out = dict(n_generated=n, n_valid=nv, validity=nv / max(n, 1), n_unique=nu,
                uniqueness=nu / nv if nv else 0.)
@@ -91,42 +94,49 @@ def prior_validity(model, # a graph VAE (uses `decode`)
                    decodes:int=10, # stochastic decodes of each point
                    train_keys:torch.Tensor|None=None, # training-set keys, for novelty
                    seed:int=0, # seed of the latent draw and of the decoding RNG
-                   batch_size:int|None=None # latent points per decode call
+                   batch_size:int|None=None, # latent points per decode call
+                   space=None # a search space or its name (default: ENAS-6)
                   )->dict:
     "Validity, uniqueness, novelty of `n_points x decodes` graphs from the training-range prior."
     dev = model_device(model)
     z = prior_samples(Z_train, n_points, seed)
     with seeded(seed + 1, dev) as gen, eval_mode(model):
         t, a, c, _ = decode_counts(model, z, decodes, gen, batch_size or default_batch_size(dev))
-    return dict(generation_metrics(t, a, train_keys, counts=c), n_prior=n_points,
+    return dict(generation_metrics(t, a, train_keys, counts=c, space=space), n_prior=n_points,
                 prior_decodes=decodes)
 
 # %% ../nbs/06_metrics.ipynb #d15efc82
+def _space_entry(sp)->dict:
+    "`{'space': name}` for a resolved space other than ENAS-6; `{}` for ENAS-6 (results unchanged)."
+    return {} if sp.name == DEFAULT_SPACE else dict(space=sp.name or type(sp).__name__)
+
 def table1_metrics(model, # a graph VAE
-                   train=None, # `ENASData` of the training graphs (default: the published split)
-                   test=None, # `ENASData` of the test graphs (default: the published split)
+                   train=None, # `ENASData` of the training graphs (default: the space's split)
+                   test=None, # `ENASData` of the test graphs (default: the space's split)
                    decodes:int=100, # decodes per test graph for reconstruction
                    n_prior:int=1000, # latent points for validity
                    prior_decodes:int=10, # decodes per latent point
                    seed:int=0, # seed of every random draw
                    batch_size:int|None=None, # latent points per decode call
-                   n_test:int|None=None # use only the first `n_test` test graphs (quick checks)
+                   n_test:int|None=None, # use only the first `n_test` test graphs (quick checks)
+                   space=None # a search space or its name (default: ENAS-6)
                   )->dict:
     "Reconstruction accuracy, validity, uniqueness and novelty of a model, with counts and timings."
-    train = load_enas6('train') if train is None else train
-    test = load_enas6('test') if test is None else test
+    sp = get_space(space)
+    train = sp.load('train') if train is None else train
+    test = sp.load('test') if test is None else test
     Tt, At = test.types, test.adj
     if n_test is not None: Tt, At = Tt[:n_test], At[:n_test]
     t0 = time.perf_counter()
-    r = recon_accuracy(model, Tt, At, decodes, seed, batch_size)
+    r = recon_accuracy(model, Tt, At, decodes, seed, batch_size, space=sp)
     t1 = time.perf_counter()
     Z = encode_mu(model, train.types, train.adj)
-    pv = prior_validity(model, Z, n_prior, prior_decodes, graph_key(train.types, train.adj), seed,
-                        batch_size)
+    pv = prior_validity(model, Z, n_prior, prior_decodes, sp.key(train.types, train.adj), seed,
+                        batch_size, space=sp)
     t2 = time.perf_counter()
     r.pop('per_graph')
-    return dict(recon_acc=r['recon_acc'], validity=pv['validity'], uniqueness=pv['uniqueness'],
-                novelty=pv['novelty'],
+    return dict(**_space_entry(sp), recon_acc=r['recon_acc'], validity=pv['validity'],
+                uniqueness=pv['uniqueness'], novelty=pv['novelty'],
                 **{k: v for k, v in r.items() if k != 'recon_acc'},
                 **{k: v for k, v in pv.items() if k not in ('validity', 'uniqueness', 'novelty')},
                 n_train=len(Z), seed=seed, seconds_recon=round(t1 - t0, 2),
@@ -142,13 +152,14 @@ def evaluate_run(run_dir, # a training run directory (see `opemb_nb.train`)
                  batch_size:int|None=None, # latent points per decode call
                  n_test:int|None=None, # only the first `n_test` test graphs (quick checks)
                  scale:str|None=None, # provenance label (default: the run's own, if recorded)
-                 write:bool=True # write `DIR/metrics.json`
+                 write:bool=True, # write `DIR/metrics.json`
+                 space=None # a search space or its name (default: ENAS-6)
                 )->dict:
     "Table 1 metrics of a trained run, written to `DIR/metrics.json` with provenance."
     device = device or default_device()
     model, config, _ = load_run(run_dir, device)
     m = table1_metrics(model, decodes=decodes, n_prior=n_prior, prior_decodes=prior_decodes,
-                       seed=seed, batch_size=batch_size, n_test=n_test)
+                       seed=seed, batch_size=batch_size, n_test=n_test, space=get_space(space))
     meta = config_meta(config)
     m['provenance'] = provenance(getattr(model, 'name', None) or meta['model'], meta['epochs'],
                                  scale or meta['scale'], device, iterations=meta['iterations'],

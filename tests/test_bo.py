@@ -80,6 +80,7 @@ def test_bo_cli_on_a_fake_run(tmp_path):
     j = json.loads((tmp_path / 'bo.json').read_text())
     r0 = j['runs'][0]['rounds'][0]
     assert j['evaluator'] == 'table' and len(r0['archs']) == 3 and 'best_so_far' in r0 and 'provenance' in j
+    assert 'space' not in j  # the default space leaves bo.json as it was
     with pytest.raises(SystemExit) as e: bo_cli([str(tmp_path / 'nope')])
     assert e.value.code == 2
 

@@ -51,6 +51,7 @@ def test_generation_metrics_hand_made(data):
     v = is_valid_enas(types, adj)
     assert len(set(from_dense(types[v], adj[v]))) == m['n_unique']
     assert M.generation_metrics(*bad[0], train_keys)['validity'] == 0.0
+    assert M.generation_metrics(types, adj, train_keys, space='enas6') == m  # the default, by name
 
 
 def test_prior_samples_match_training_range():
@@ -66,6 +67,7 @@ def test_evaluate_run_writes_json(tmp_path, monkeypatch):
     assert j['recon_acc'] == 1.0 == m['recon_acc']
     assert all(0 <= j[k] <= 1 for k in ('recon_acc', 'validity', 'uniqueness', 'novelty'))
     assert {'model', 'epochs', 'scale', 'device', 'date', 'commit'} <= set(j['provenance'])
+    assert 'space' not in j  # the default space leaves metrics.json as it was
 
 
 def test_evaluate_cli_bad_dir(capsys):

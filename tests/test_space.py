@@ -124,3 +124,64 @@ def test_a_space_missing_a_method_fails_on_creation():
         def to_dense(self, archs): pass
     with pytest.raises(TypeError, match='from_dense'):
         Half()
+
+
+class Echo4(torch.nn.Module):
+    "A stand-in graph VAE for Chain4: its latent code is the two operations, read back on decoding."
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('_dev', torch.zeros(0))
+
+    def encode(self, types, adj):
+        mu = types[:, 1:3].float()
+        return mu, torch.zeros_like(mu)
+
+    def decode(self, z, stochastic=True, generator=None):  # a negative code: an invalid graph
+        ops = z.round().long().clamp(2, 3).tolist()
+        t, a = Chain4().to_dense([''.join('ab'[o - 2] for o in row) for row in ops])
+        t[:, 1] = torch.where(z[:, 0] < 0, Chain4.end_type, t[:, 1])
+        return t, a
+
+    def decode_counts(self, z, n, generator=None):  # every copy decodes alike: one row per point
+        t, a = self.decode(z)
+        return t, a, torch.full((len(z),), n), torch.arange(len(z))
+
+
+def test_metrics_serve_a_second_space(chain4):
+    "Validity, uniqueness and novelty of Chain4's dense graphs, by its own rule and key."
+    from opemb_nb.metrics import generation_metrics
+    al, tr = chain4.load(), chain4.load('train')  # training: 'ba', 'aa', 'ab'; test: 'bb'
+    T, A = al.types, al.adj
+    t_bad = T[:1].clone()
+    t_bad[0, 1] = chain4.end_type  # an output vertex in the middle
+    a_bad = A[:1].clone()
+    a_bad[0, 0, 3] = True  # an edge off the chain
+    types, adj = torch.cat([T, T[:2], t_bad, T[:1]]), torch.cat([A, A[:2], A[:1], a_bad])
+    m = generation_metrics(types, adj, chain4.key(tr.types, tr.adj), space='chain4')
+    assert (m['n_generated'], m['n_valid'], m['n_unique'], m['n_novel']) == (8, 6, 4, 1)
+    assert (m['validity'], m['uniqueness'], m['novelty']) == (6 / 8, 4 / 6, 1 / 6)
+    c = torch.tensor([2, 1, 1, 3, 1, 1, 2, 1])  # multiplicities = the rows repeated
+    assert generation_metrics(types, adj, counts=c, space=chain4) == generation_metrics(
+        types.repeat_interleave(c, 0), adj.repeat_interleave(c, 0), space=chain4)
+
+
+def test_table1_of_a_second_space(chain4):
+    "All of Table 1 on Chain4's own splits, recorded under its name."
+    from opemb_nb.metrics import table1_metrics
+    m = table1_metrics(Echo4(), decodes=3, n_prior=10, prior_decodes=2, space=chain4)
+    assert m['space'] == 'chain4' and (m['recon_acc'], m['recon_total'], m['n_train']) == (1., 3, 3)
+    assert m['validity'] == 1. and m['n_generated'] == 20 and m['n_unique'] <= 4
+
+
+def test_bo_decodes_and_scores_a_second_space(chain4):
+    from opemb_nb.bo import TableEvaluator, as_evaluator, decode_points
+    z = torch.tensor([[2., 3.], [3.1, 2.2], [-1., 3.], [2.6, 9.]])
+    for choice in ('most_common', 'first'):
+        archs = decode_points(Echo4(), z, attempts=4, choice=choice, space='chain4')
+        assert archs == ['ab', 'ba', None, 'bb']
+    tab = TableEvaluator(space=chain4)
+    assert tab(['ab', 'bb', None]) == [0.72, 0.75, None] and 'cc' not in tab
+    assert as_evaluator('table', space=chain4).table == tab.table
+    with pytest.raises(ValueError, match="ENAS-6 architectures only, not those of search space "
+                                         "'chain4'"):
+        as_evaluator('surrogate', space=chain4)
