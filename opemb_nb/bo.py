@@ -20,8 +20,7 @@ from botorch.generation.gen import gen_candidates_scipy
 from .core import (atomic_write_json, find_artifact, parallel_map, resolve_workers,
                            model_device)
 from .data import load_enas6, to_dense, draw_arch  # the surrogate's and the figures'
-from .space import DEFAULT_SPACE, get_space
-from .metrics import _space_entry
+from .space import DEFAULT_SPACE, get_space, space_entry
 from .gp import (GPPosterior, fit_sgp, fit_exact_gp, standardise_acc, cpu_fit_settings,
                          median_lengthscale, rmse_pearson, fit_settings,
                          _latent_provenance)
@@ -564,7 +563,7 @@ def bo_run(run_dir, # a training run directory
                                               n_init=n_init, verbose=verbose),
                             range(1, seeds + 1), workers)
         rand = [random_search(acc, n_init + rounds * batch, seed=s) for s in range(1, seeds + 1)]
-        res = dict(kind='pool', **_space_entry(sp), model=meta['model'], evaluator='table',
+        res = dict(kind='pool', **space_entry(sp), model=meta['model'], evaluator='table',
                    evaluator_kind='exact', rounds=rounds, batch=batch, n_init=n_init, seeds=seeds,
                    pool_size=len(Z), table_max=float(acc.max()), runs=runs, random=rand,
                    provenance=prov)
@@ -588,7 +587,7 @@ def bo_run(run_dir, # a training run directory
                              f"worker processes ({type(e).__name__}: {e}); use workers=1 or a "
                              "module-level function")
     runs = parallel_map(job, range(1, seeds + 1), workers)
-    res = dict(kind='latent', **_space_entry(sp), model=meta['model'], evaluator=ev.name,
+    res = dict(kind='latent', **space_entry(sp), model=meta['model'], evaluator=ev.name,
                evaluator_kind=ev.kind, rounds=rounds, batch=batch, seeds=seeds,
                decode_attempts=decode_attempts, choice=choice, unscored=unscored, runs=runs,
                gp_fit=fit_settings(fit_sgp, gp_kw or {}), provenance=prov)

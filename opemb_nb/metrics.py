@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from .core import atomic_write_json, provenance, default_device, model_device, eval_mode
 from .runs import load_run, config_meta
-from .space import DEFAULT_SPACE, get_space
+from .space import DEFAULT_SPACE, get_space, space_entry
 from .models import decode_counts, encode_mu, default_batch_size
 
 # %% auto #0
@@ -106,10 +106,6 @@ def prior_validity(model, # a graph VAE (uses `decode`)
                 prior_decodes=decodes)
 
 # %% ../nbs/06_metrics.ipynb #d15efc82
-def _space_entry(sp)->dict:
-    "`{'space': name}` for a resolved space other than ENAS-6; `{}` for ENAS-6 (results unchanged)."
-    return {} if sp.name == DEFAULT_SPACE else dict(space=sp.name or type(sp).__name__)
-
 def table1_metrics(model, # a graph VAE
                    train=None, # `ENASData` of the training graphs (default: the space's split)
                    test=None, # `ENASData` of the test graphs (default: the space's split)
@@ -135,7 +131,7 @@ def table1_metrics(model, # a graph VAE
                         batch_size, space=sp)
     t2 = time.perf_counter()
     r.pop('per_graph')
-    return dict(**_space_entry(sp), recon_acc=r['recon_acc'], validity=pv['validity'],
+    return dict(**space_entry(sp), recon_acc=r['recon_acc'], validity=pv['validity'],
                 uniqueness=pv['uniqueness'], novelty=pv['novelty'],
                 **{k: v for k, v in r.items() if k != 'recon_acc'},
                 **{k: v for k, v in pv.items() if k not in ('validity', 'uniqueness', 'novelty')},

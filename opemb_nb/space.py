@@ -11,7 +11,7 @@ from .data import OPS, TYPE_NAMES, START_TYPE, END_TYPE, N_VERTICES, ENASData
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key
 
 # %% auto #0
-__all__ = ['SPACES', 'DEFAULT_SPACE', 'SearchSpace', 'register_space', 'ENAS6', 'get_space']
+__all__ = ['SPACES', 'DEFAULT_SPACE', 'SearchSpace', 'register_space', 'ENAS6', 'get_space', 'space_entry']
 
 # %% ../nbs/21_space.ipynb #0e5228cd
 class SearchSpace(abc.ABC):
@@ -117,3 +117,9 @@ def get_space(space:str|SearchSpace|None=None # a registered name, a `SearchSpac
     if not isinstance(space, str) or space not in SPACES:
         raise ValueError(f"unknown search space {space!r}; known: {', '.join(SPACES)}")
     return SPACES[space]()
+
+# %% ../nbs/21_space.ipynb #a8d16856
+def space_entry(space:SearchSpace # a resolved search space
+               )->dict:
+    "`{'space': name}` for a space other than ENAS-6; `{}` for ENAS-6."
+    return {} if space.name == DEFAULT_SPACE else dict(space=space.name or type(space).__name__)
