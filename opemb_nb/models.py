@@ -5,6 +5,7 @@
 # %% ../nbs/03_models.ipynb #c7fd4894
 from __future__ import annotations
 import inspect
+from typing import NamedTuple
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -15,8 +16,9 @@ from .embedding import make_encoding
 
 # %% auto #0
 __all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'reference_feature',
-           'reference_gated_sum', 'reference_encode', 'reference_recon', 'reference_loss', 'reference_decode',
-           'default_batch_size', 'encode_mu', 'decode_batched', 'decode_counts', 'GCN', 'reference_encode_gcn']
+           'reference_gated_sum', 'reference_encode', 'reference_edges', 'reference_recon', 'reference_loss',
+           'reference_decode', 'default_batch_size', 'encode_mu', 'decode_batched', 'decode_counts', 'GCN',
+           'reference_encode_gcn']
 
 # %% ../nbs/03_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -206,7 +208,7 @@ def reference_encode(m:DVAE, # a D-VAE model (DVAE or DVAE-EMB)
 # %% ../nbs/03_models.ipynb #2576bd75
 @patch
 def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of the vertex types
-               A:torch.Tensor, # [B, 8, 8] float adjacency
+               adj_f:torch.Tensor, # [B, 8, 8] float adjacency
                cell:nn.GRUCell, gate:nn.Linear, mapper:nn.Linear, # this direction's GRU, gated sum
                reverse:bool=False # False: predecessors, index order; True: successors, reversed
               )->list: # the 8 final states, [B, hs] each, by vertex index
@@ -217,7 +219,7 @@ def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of th
         v = n - 1 - k if reverse else k
         if k == 0: h = gru_cell(gi[:, v], None, cell)
         else:  # weights of the processed senders (slices: no index tensor, no host-device copy)
-            w = A[:, v, v + 1:] if reverse else A[:, :v, v]  # [B, k]
+            w = adj_f[:, v, v + 1:] if reverse else adj_f[:, :v, v]  # [B, k]
             h = gru_cell(gi[:, v], torch.einsum('bk,bkh->bh', w, torch.stack(msgs, 1)), cell)
         H[v] = h
         if k < n - 1:
@@ -228,7 +230,7 @@ def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of th
 # %% ../nbs/03_models.ipynb #5439b158
 @patch
 def _propagate_both(self:DVAE, x:torch.Tensor, # [B, 8, d] vertex type features
-                    A:torch.Tensor # [B, 8, 8] float adjacency
+                    adj_f:torch.Tensor # [B, 8, 8] float adjacency
                    )->tuple[torch.Tensor, torch.Tensor]: # h^f_7 and h^b_0, [B, hs] each
     "Forward and backward message passing in lockstep (step k: vertex k forwards, 7-k backwards)."
     n, hs, cf, cb = self.max_n, self.hs, self.grue_forward, self.grue_backward
@@ -245,8 +247,8 @@ def _propagate_both(self:DVAE, x:torch.Tensor, # [B, 8, d] vertex type features
         if k == 0: h = gru_gates(gi[:, :, 0], b_hh, None)
         else:
             msg = torch.stack([
-                torch.einsum('bk,bkh->bh', A[:, :k, k], torch.stack(mf, 1)),
-                torch.einsum('bk,bkh->bh', A[:, n - 1 - k, n - k:], torch.stack(mb, 1))])
+                torch.einsum('bk,bkh->bh', adj_f[:, :k, k], torch.stack(mf, 1)),
+                torch.einsum('bk,bkh->bh', adj_f[:, n - 1 - k, n - k:], torch.stack(mb, 1))])
             h = gru_gates(gi[:, :, k], torch.baddbmm(b_hh, msg, w_hh), msg)
         if k < n - 1:
             g, m = torch.baddbmm(b_g[:, k, None], h, w_g).chunk(2, -1)
@@ -262,13 +264,30 @@ def encode(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
     "Encode a batch of graphs to the mean and log-variance of q(z|G) (Eqs. 2-3, 6-7 / 10-11)."
     check_graphs(types, adj, where=f'{self.name}.encode')
     x = self.op_encoding(types)
-    A = adj.to(x.dtype)
-    if self.bidirectional: hg = self.hg_unify(torch.cat(self._propagate_both(x, A), -1))
+    adj_f = adj.to(x.dtype)  # float adjacency
+    if self.bidirectional: hg = self.hg_unify(torch.cat(self._propagate_both(x, adj_f), -1))
     else:
         cell = self.grue_forward
-        hg = self._propagate(F.linear(x, cell.weight_ih, cell.bias_ih), A,
+        hg = self._propagate(F.linear(x, cell.weight_ih, cell.bias_ih), adj_f,
                              cell, self.gate_forward, self.mapper_forward)[-1]
     return self.fc1(hg), self.fc2(hg)
+
+# %% ../nbs/03_models.ipynb #1b6a0cde
+def reference_edges(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
+                    state:dict, # vertex index -> [1, hs] state; the entry of v is (re)written
+                    v:int, # the new vertex
+                    x_v:torch.Tensor, # [1, d] its feature (one-hot type or embedding row)
+                    add # add(u, p) -> bool: is the edge u -> v added, given its probability p
+                   )->tuple[list, dict]: # the added sources, nearest first; u -> p of every u < v
+    "Steps 2-3 for vertex v: s_v = GRU_d(x_v, 0), then edges u -> v, nearest first, s_v updated."
+    state[v] = m.grud(x_v, x_v.new_zeros(1, m.hs))  # no predecessors yet
+    preds, scores = [], {}
+    for u in range(v - 1, -1, -1):
+        scores[u] = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
+        if add(u, scores[u]): preds.append(u)
+        h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
+        state[v] = m.grud(x_v, h_in)
+    return preds, scores
 
 # %% ../nbs/03_models.ipynb #43765a5f
 def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
@@ -278,19 +297,13 @@ def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
                    )->torch.Tensor: # scalar: -log p(G | z)
     "The teacher-forced decoder on one graph: add a vertex, score its edges, add the true ones."
     n, x = N_VERTICES, reference_feature(m, t)
-    zero = x.new_zeros(1, m.hs)
     x_start = reference_feature(m, t.new_tensor([START_TYPE]))
     state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}  # s_0: the latent enters here
     ll = 0.
     for v in range(1, n):
         ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]  # 1. the type of v
-        state[v] = m.grud(x[v:v + 1], zero)  # 2. the new vertex, no predecessors yet
-        preds, scores = [], {}
-        for u in range(v - 1, -1, -1):  # 3. the edges u -> v, nearest first; add the true ones
-            scores[u] = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
-            if a[u, v]: preds.append(u)
-            h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
-            state[v] = m.grud(x[v:v + 1], h_in)
+        # 2.-3. the new vertex, then the edges u -> v, nearest first; the true ones are added
+        _, scores = reference_edges(m, state, v, x[v:v + 1], lambda u, p: bool(a[u, v]))
         p = torch.stack([scores[u] for u in range(v)])
         ll = ll - F.binary_cross_entropy(p, a[:v, v].to(p.dtype), reduction='sum')
     return -ll
@@ -311,6 +324,36 @@ def reference_loss(m:DVAE, # a D-VAE or GCN model, in evaluation mode (z = mu)
         loss, recon, kld = loss + r + beta * k, recon + r, kld + k
     return loss, recon, kld
 
+# %% ../nbs/03_models.ipynb #4ce651e7
+def _suffix_messages(adj_f:torch.Tensor, # [B, 8, 8] float adjacency (the true edges)
+                     msgs:list, # gated messages of vertices 0..v-1, [B, hs] each
+                     v:int # the vertex whose partial states are wanted
+                    )->torch.Tensor: # [B, v, hs]
+    "Entry u: the gated sum over the true predecessors w >= u of v, vertex v's state input after u."
+    return (adj_f[:, :v, v, None] * torch.stack(msgs, 1)).flip(1).cumsum(1).flip(1)
+
+# %% ../nbs/03_models.ipynb #c6998723
+@patch
+def _decision_nll(self:DVAE, S:torch.Tensor, # [B, 8, hs] final states
+                  partial:torch.Tensor, # [B, 28, hs] state scoring each edge, or a table [R, hs]
+                  types:torch.Tensor, # [B, 8] true vertex types
+                  adj_f:torch.Tensor, # [B, 8, 8] true float adjacency
+                  reduction:str='sum', # 'sum', or 'none': the terms of each graph
+                  rows:torch.Tensor|None=None # [B, 28] each edge's row of the table `partial`
+                 ): # scalar -log p(G | z); or 'none': type terms [B, 7], edge terms [B, 28]
+    "The decoder's 7 type and 28 edge negative log-likelihoods (in loss order `_src`, `_tgt`)."
+    n, hs = self.max_n, self.hs
+    type_logits = self.add_vertex(S[:, :-1]).reshape(-1, self.nvt)
+    type_nll = F.cross_entropy(type_logits, types[:, 1:].reshape(-1), reduction=reduction)
+    lin1, lin2 = self.add_edge[0], self.add_edge[2]
+    src = F.linear(S[:, :-1], lin1.weight[:, :hs])  # [B, 7, 4hs] per-source part W_1 s_u
+    tgt = F.linear(partial, lin1.weight[:, hs:], lin1.bias)  # W_2 s_v + b
+    if rows is not None: tgt = tgt[rows]  # [B, 28, 4hs]
+    logits = lin2(torch.relu(src[:, self._src] + tgt))[..., 0]  # [B, 28]
+    edge_nll = F.binary_cross_entropy_with_logits(logits, adj_f[:, self._src, self._tgt],
+                                                  reduction=reduction)
+    return type_nll + edge_nll if reduction == 'sum' else (type_nll.view(-1, n - 1), edge_nll)
+
 # %% ../nbs/03_models.ipynb #17a93ddb
 @patch
 def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
@@ -321,30 +364,21 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     "Teacher-forced loss of the D-VAE decoder (the reference's `DVAE.loss`), all 28 partial states."
     n, hs, cell = self.max_n, self.hs, self.grud
     x = self.op_encoding(types)
-    A = adj.to(x.dtype)
+    adj_f = adj.to(x.dtype)  # float adjacency
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
     x_start = self.op_encoding(torch.full_like(types[:, 0], START_TYPE))
     gi0 = F.linear(x_start, cell.weight_ih, cell.bias_ih)
     s_zero = gru_cell(gi, None, cell)  # [B, 8, hs]: each vertex with no predecessors yet
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
     s = gru_cell(gi0, torch.tanh(self.fc3(z)), cell)  # s_0, the latent enters here
-    S, msgs, T = [s], [gated_message(s, 0, params)], []
+    S, msgs, partials = [s], [gated_message(s, 0, params)], []
     for v in range(1, n):
-        suffix = (A[:, :v, v, None] * torch.stack(msgs, 1)).flip(1).cumsum(1).flip(1)  # [B, v, hs]
-        Tv = gru_cell(gi[:, v, None], suffix, cell)  # Tv[:, u]: state after deciding sources >= u
-        T.append(torch.cat([Tv[:, 1:], s_zero[:, v, None]], 1))  # state scoring source u < v
-        s = Tv[:, 0]; S.append(s)
+        # part_v[:, u]: vertex v's state after deciding the sources >= u
+        part_v = gru_cell(gi[:, v, None], _suffix_messages(adj_f, msgs, v), cell)  # [B, v, hs]
+        partials.append(torch.cat([part_v[:, 1:], s_zero[:, v, None]], 1))  # scoring source u < v
+        s = part_v[:, 0]; S.append(s)
         if v < n - 1: msgs.append(gated_message(s, v, params))
-    S = torch.stack(S, 1)  # [B, 8, hs] final states
-    type_logits = self.add_vertex(S[:, :-1]).reshape(-1, self.nvt)
-    type_nll = F.cross_entropy(type_logits, types[:, 1:].reshape(-1), reduction=reduction)
-    lin1, lin2 = self.add_edge[0], self.add_edge[2]
-    src = F.linear(S[:, :-1], lin1.weight[:, :hs])  # [B, 7, 4hs] per-source part W_1 s_u
-    tgt = F.linear(torch.cat(T, 1), lin1.weight[:, hs:], lin1.bias)  # [B, 28, 4hs] W_2 s_v + b
-    logits = lin2(torch.relu(src[:, self._src] + tgt))[..., 0]  # [B, 28]
-    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt],
-                                                  reduction=reduction)
-    return type_nll + edge_nll if reduction == 'sum' else (type_nll.view(-1, n - 1), edge_nll)
+    return self._decision_nll(torch.stack(S, 1), torch.cat(partials, 1), types, adj_f, reduction)
 
 # %% ../nbs/03_models.ipynb #ab360c16
 @patch
@@ -355,15 +389,15 @@ def _recon_compact(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     "The loss of `_recon_dense`, each distinct partial state once (one GRU row per true edge)."
     n, hs, cell, B, dev = self.max_n, self.hs, self.grud, types.shape[0], types.device
     x = self.op_encoding(types)
-    A = adj.to(x.dtype)
+    adj_f = adj.to(x.dtype)  # float adjacency
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
     x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
     gi8 = F.linear(x8, cell.weight_ih, cell.bias_ih)
     s_zero8 = gru_cell(gi8, None, cell)  # [8, hs]: no-predecessor state of each type
-    nz = adj.permute(2, 0, 1).nonzero()  # [E, 3] true edges as (v, b, u), ordered by target v
-    E, counts = nz.shape[0], adj.sum((0, 1)).tolist()
+    edges = adj.permute(2, 0, 1).nonzero()  # [E, 3] true edges as (v, b, u), ordered by target v
+    E, counts = edges.shape[0], adj.sum((0, 1)).tolist()
     rid = torch.full((B, n, n), -1, dtype=torch.long, device=dev)
-    rid[nz[:, 1], nz[:, 2], nz[:, 0]] = torch.arange(E, device=dev)  # row of edge u -> v
+    rid[edges[:, 1], edges[:, 2], edges[:, 0]] = torch.arange(E, device=dev)  # row of edge u -> v
     pos = torch.where(adj, torch.arange(n, device=dev)[None, :, None], n)
     # first[b, u, v] = the smallest true predecessor w >= u of v, or n
     first = pos.flip(1).cummin(1).values.flip(1)
@@ -372,28 +406,20 @@ def _recon_compact(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     s = gru_cell(gi8[START_TYPE], torch.tanh(self.fc3(z)), cell)
     S, msgs, rows, off = [s], [gated_message(s, 0, params)], [], 0
     for v in range(1, n):
-        bb, uu = nz[off:off + counts[v], 1], nz[off:off + counts[v], 2]
-        suffix = (A[:, :v, v, None] * torch.stack(msgs, 1)).flip(1).cumsum(1).flip(1)  # [B, v, hs]
-        Tv = gru_cell(gi[bb, v], suffix[bb, uu], cell)  # [E_v, hs]: state after adding edge uu -> v
-        rows.append(Tv)
+        bb, uu = edges[off:off + counts[v], 1], edges[off:off + counts[v], 2]
+        suffix = _suffix_messages(adj_f, msgs, v)  # [B, v, hs]
+        part_v = gru_cell(gi[bb, v], suffix[bb, uu], cell)  # [E_v, hs]: after adding edge uu -> v
+        rows.append(part_v)
         f = first[:, 0, v]
-        pick = torch.where(f < n, rid[ar, f.clamp(max=n - 1), v] - off, len(Tv) + types[:, v])
-        s = torch.cat([Tv, s_zero8])[pick]
+        pick = torch.where(f < n, rid[ar, f.clamp(max=n - 1), v] - off, len(part_v) + types[:, v])
+        s = torch.cat([part_v, s_zero8])[pick]
         S.append(s); off += counts[v]
         if v < n - 1: msgs.append(gated_message(s, v, params))
-    S = torch.stack(S, 1)
-    type_logits = self.add_vertex(S[:, :-1]).reshape(-1, self.nvt)
-    type_nll = F.cross_entropy(type_logits, types[:, 1:].reshape(-1), reduction='sum')
-    lin1, lin2 = self.add_edge[0], self.add_edge[2]
-    src = F.linear(S[:, :-1], lin1.weight[:, :hs])  # [B, 7, 4hs]
-    tab = F.linear(torch.cat(rows + [s_zero8]), lin1.weight[:, hs:], lin1.bias)  # [E + 8, 4hs]
     w = first[:, self._src + 1, self._tgt]  # [B, 28]: smallest true predecessor above the source
     gid = torch.where(w < n, rid[ar[:, None], w.clamp(max=n - 1), self._tgt],
-                      E + types[:, self._tgt])
-    logits = lin2(torch.relu(src[:, self._src] + tab[gid]))[..., 0]
-    edge_nll = F.binary_cross_entropy_with_logits(logits, A[:, self._src, self._tgt],
-                                                  reduction='sum')
-    return type_nll + edge_nll
+                      E + types[:, self._tgt])  # each edge's row of the table [E + 8, hs]
+    return self._decision_nll(torch.stack(S, 1), torch.cat(rows + [s_zero8]), types, adj_f,
+                              rows=gid)
 
 # %% ../nbs/03_models.ipynb #f2fa4356
 # loss and generation: 'auto' (compact on a CPU, dense elsewhere), 'dense' or 'compact'
@@ -437,21 +463,106 @@ def reference_decode(m:DVAE, # a D-VAE or GCN model
         t = END_TYPE if v == n - 1 else int(m.add_vertex(state[v - 1]).argmax())
         ts.append(t)
         x = reference_feature(m, torch.tensor([t]))
-        state[v] = m.grud(x, z.new_zeros(1, m.hs))
         if t == END_TYPE:  # an edge from every vertex without successors; the graph is finished
             for u in range(v):
                 if not any(e[0] == u for e in edges): edges.add((u, v))
             break
-        preds = []
-        for u in range(v - 1, -1, -1):
-            p = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
-            if p > 0.5: edges.add((u, v)); preds.append(u)
-            h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
-            state[v] = m.grud(x, h_in)
+        preds, _ = reference_edges(m, state, v, x, lambda u, p: bool(p > 0.5))
+        edges.update((u, v) for u in preds)
     types = torch.full((n,), -1, dtype=torch.long); types[:len(ts)] = torch.tensor(ts)
     adj = torch.zeros(n, n, dtype=torch.bool)
     for u, v in edges: adj[u, v] = True
     return types, adj
+
+# %% ../nbs/03_models.ipynb #29a72eab
+class _DecoderParts(NamedTuple):
+    "The fixed parts of the D-VAE decoder that every generation step reads."
+    compact: bool # recompute states only where an edge was added (`DVAE._compact`)
+    cell: nn.GRUCell # GRU_d, the decoder's update function
+    gi: torch.Tensor # [8, 3hs] its input projection of each vertex type
+    s_zero: torch.Tensor # [8, hs] a new vertex of each type, no predecessors yet
+    q_zero: torch.Tensor # [8, 4hs] the target parts W_2 s + b of those states
+    params: tuple # the gated sum's fused weights (`gated_params`)
+    w_src: torch.Tensor # [4hs, hs] W_1: the source part of the edge MLP's first layer
+    w_tgt: torch.Tensor # [4hs, hs] W_2: its target part
+    b_tgt: torch.Tensor # [4hs] b: its bias
+    lin2: nn.Linear # the edge MLP's output layer
+
+# %% ../nbs/03_models.ipynb #8c434736
+def _push_sender(dec:_DecoderParts, # the decoder's fixed parts
+                 msgs:list, # gated messages of the finished vertices, appended to
+                 srcs:list, # their source parts W_1 s_u, appended to
+                 s:torch.Tensor, # [R, hs] final state of vertex v
+                 v:int # its index
+                ):
+    "Append vertex v's gated message and source part W_1 s_v to the history (but not the END's, 7)."
+    if v == N_VERTICES - 1: return
+    msgs.append(gated_message(s, v, dec.params)); srcs.append(F.linear(s, dec.w_src))
+
+# %% ../nbs/03_models.ipynb #06de7649
+@patch
+def _decoder_start(self:DVAE, z:torch.Tensor # [B, nz] latent points
+                  )->tuple: # parts, s_0 [B, hs], [its message], [its source part], types, adj
+    "The decoder's fixed parts, the input vertex's state s_0 and history, and B empty graphs."
+    B, n, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
+    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
+    gi = F.linear(x8, cell.weight_ih, cell.bias_ih)  # [8, 3hs]
+    s_zero, lin1 = gru_cell(gi, None, cell), self.add_edge[0]
+    w_tgt = lin1.weight[:, hs:]
+    dec = _DecoderParts(self._compact(dev), cell, gi, s_zero, F.linear(s_zero, w_tgt, lin1.bias),
+                        gated_params(self.gate_forward, self.mapper_forward, hs),
+                        lin1.weight[:, :hs], w_tgt, lin1.bias, self.add_edge[2])
+    s = gru_cell(gi[START_TYPE].expand(B, -1), torch.tanh(self.fc3(z)), cell)
+    msgs, srcs = [], []
+    _push_sender(dec, msgs, srcs, s, 0)
+    types = torch.full((B, n), -1, dtype=torch.long, device=dev); types[:, 0] = START_TYPE
+    adj = torch.zeros(B, n, n, dtype=torch.bool, device=dev)
+    return dec, s, msgs, srcs, types, adj
+
+# %% ../nbs/03_models.ipynb #e97b34b9
+def _new_vertex(dec:_DecoderParts, # the decoder's fixed parts
+                t:torch.Tensor # [R] types of the new vertices
+               )->tuple: # GRU input [R, 3hs], state [R, hs], target part [R, 4hs], message [R, hs]
+    "New vertices of types t before their edges: s = GRU_d(x_t, 0), W_2 s + b, and a zero message."
+    s = dec.s_zero[t]
+    return dec.gi[t], s, dec.q_zero[t], torch.zeros_like(s)
+
+# %% ../nbs/03_models.ipynb #6ba7cd5f
+def _edge_logit(dec:_DecoderParts, # the decoder's fixed parts
+                src_u:torch.Tensor, # [R, 4hs] source part W_1 s_u of the sender u
+                q:torch.Tensor # [R, 4hs] target part W_2 s_v + b of the new vertex's state
+               )->torch.Tensor: # [R] the logit of the edge u -> v
+    "The edge MLP's logit lin2(ReLU(W_1 s_u + W_2 s_v + b)), i.e. add_edge([s_u; s_v])."
+    return dec.lin2(torch.relu(src_u + q))[:, 0]
+
+# %% ../nbs/03_models.ipynb #1edc953c
+def _edge_update(dec:_DecoderParts, # the decoder's fixed parts
+                 e:torch.Tensor, # [R] Bool: the edge u -> v was added
+                 m_u:torch.Tensor, # [R, hs] the gated message of u
+                 gi_v:torch.Tensor, # [R, 3hs] GRU input of the new vertex v
+                 s:torch.Tensor, # [R, hs] its state
+                 q:torch.Tensor, # [R, 4hs] its target part W_2 s + b
+                 msg:torch.Tensor # [R, hs] its gated sum so far
+                )->tuple: # s, q, msg after the decision
+    "Add u's message where the edge was added, and recompute the state and W_2 s + b there only."
+    msg = msg + e[:, None].to(msg.dtype) * m_u
+    if dec.compact:  # recompute the state only where an edge was added
+        i = e.nonzero()[:, 0]
+        s_i = gru_cell(gi_v[i], msg[i], dec.cell)
+        return s.index_copy(0, i, s_i), q.index_copy(0, i, F.linear(s_i, dec.w_tgt, dec.b_tgt)), msg
+    s_new = gru_cell(gi_v, msg, dec.cell)
+    q_new = F.linear(s_new, dec.w_tgt, dec.b_tgt)
+    return torch.where(e[:, None], s_new, s), torch.where(e[:, None], q_new, q), msg
+
+# %% ../nbs/03_models.ipynb #d0645f33
+def _close_at_end(adj:torch.Tensor, # [R, 8, 8] Bool adjacency, changed in place
+                  v:int, # the new vertex
+                  is_end:torch.Tensor # [R] Bool: v is END (the graph is finished)
+                 )->torch.Tensor: # adj
+    "Add an edge u -> v from every vertex u < v without successors, in the rows where v is END."
+    loose = ~adj[:, :v].any(-1)  # [R, v] vertices with no successor yet
+    adj[:, :v, v] |= loose & is_end[:, None]
+    return adj
 
 # %% ../nbs/03_models.ipynb #cd1b7d30
 @patch
@@ -461,53 +572,31 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
            generator:torch.Generator|None=None # on z's device; None: torch's global one
           )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 after END), adj [B, 8, 8] Bool
     "Generate one graph per latent point with the D-VAE decoder (the reference's `DVAE.decode`)."
-    B, n, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
-    compact = self._compact(dev)
-    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
-    gi_all = F.linear(x8, cell.weight_ih, cell.bias_ih)  # [8, 3hs]
-    s_zero = gru_cell(gi_all, None, cell)  # [8, hs]
-    params = gated_params(self.gate_forward, self.mapper_forward, hs)
-    lin1, lin2 = self.add_edge[0], self.add_edge[2]
-    w_src, w_tgt = lin1.weight[:, :hs], lin1.weight[:, hs:]
-    q_zero = F.linear(s_zero, w_tgt, lin1.bias)  # [8, 4hs] target part, no predecessors
-    s = gru_cell(gi_all[START_TYPE].expand(B, -1), torch.tanh(self.fc3(z)), cell)
-    S, msgs, srcs = [s], [gated_message(s, 0, params)], [F.linear(s, w_src)]
-    types = torch.full((B, n), -1, dtype=torch.long, device=dev); types[:, 0] = START_TYPE
-    adj = torch.zeros(B, n, n, dtype=torch.bool, device=dev)
+    B, n, dev = z.shape[0], self.max_n, z.device
+    dec, s, msgs, srcs, types, adj = self._decoder_start(z)
     finished = torch.zeros(B, dtype=torch.bool, device=dev)
     for v in range(1, n):
         if v == n - 1: t = torch.full((B,), END_TYPE, dtype=torch.long, device=dev)
-        else:
-            logits = self.add_vertex(S[-1])
+        else:  # s: the final state of vertex v - 1
+            logits = self.add_vertex(s)
             if stochastic: t = torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
             else: t = logits.argmax(-1)
         active = ~finished
         types[:, v] = torch.where(active, t, -1)
         is_end = active & (t == END_TYPE); grow = active & ~is_end
-        gi_v, s, q = gi_all[t], s_zero[t], q_zero[t]  # q = W_2 s + b, kept in step with s
-        msg = torch.zeros_like(s)
+        gi_v, s, q, msg = _new_vertex(dec, t)  # q = W_2 s + b, kept in step with s
         for u in range(v - 1, -1, -1):  # nearest first
-            logit = lin2(torch.relu(srcs[u] + q))[:, 0]
+            logit = _edge_logit(dec, srcs[u], q)
             if stochastic:
                 r = torch.rand(B, generator=generator, device=dev, dtype=logit.dtype)
                 e = r < torch.sigmoid(logit)
             else: e = logit > 0
             e = e & grow
             adj[:, u, v] = e
-            msg = msg + e[:, None].to(msg.dtype) * msgs[u]
-            if compact:  # recompute the state only where an edge was added
-                i = e.nonzero()[:, 0]
-                s_i = gru_cell(gi_v[i], msg[i], cell)
-                s, q = s.index_copy(0, i, s_i), q.index_copy(0, i, F.linear(s_i, w_tgt, lin1.bias))
-            else:
-                s_new = gru_cell(gi_v, msg, cell)
-                q_new = F.linear(s_new, w_tgt, lin1.bias)
-                s, q = torch.where(e[:, None], s_new, s), torch.where(e[:, None], q_new, q)
-        loose = ~adj[:, :v].any(-1)  # [B, v] vertices with no successor yet
-        adj[:, :v, v] |= loose & is_end[:, None]
+            s, q, msg = _edge_update(dec, e, msgs[u], gi_v, s, q, msg)
+        _close_at_end(adj, v, is_end)
         finished = finished | is_end
-        S.append(s)
-        if v < n - 1: msgs.append(gated_message(s, v, params)); srcs.append(F.linear(s, w_src))
+        _push_sender(dec, msgs, srcs, s, v)
     return types, adj
 
 # %% ../nbs/03_models.ipynb #62e16d6f
@@ -517,13 +606,13 @@ def _multinomial_counts(n:torch.Tensor, # [R] float64 totals
                        )->torch.Tensor: # [R, K] float64 counts, rows summing to n
     "Batched Multinomial(n, probs) with per-row totals, as a chain of binomials."
     tail = probs.flip(-1).cumsum(-1).flip(-1)  # tail[:, k] = sum_{j >= k} probs[:, j]
-    K, rem = torch.zeros_like(probs), n.clone()
+    counts, rem = torch.zeros_like(probs), n.clone()
     for k in range(probs.shape[1] - 1):
         pk = (probs[:, k] / tail[:, k]).nan_to_num(0.).clamp(0., 1.)
-        K[:, k] = torch.binomial(rem, pk, generator=generator)
-        rem = rem - K[:, k]
-    K[:, -1] = rem
-    return K
+        counts[:, k] = torch.binomial(rem, pk, generator=generator)
+        rem = rem - counts[:, k]
+    counts[:, -1] = rem
+    return counts
 
 # %% ../nbs/03_models.ipynb #67e0012b
 @patch
@@ -533,38 +622,27 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                   generator:torch.Generator|None=None # on z's device; None: torch's global one
                  )->tuple: # types [R, 8], adj [R, 8, 8], counts [R], src [R] (row of z), by src
     "Decode `n` copies of each latent point as distinct graphs with counts (exact in distribution)."
-    B, N, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
-    compact = self._compact(dev)
-    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
-    gi_all = F.linear(x8, cell.weight_ih, cell.bias_ih)  # [8, 3hs]
-    s_zero = gru_cell(gi_all, None, cell)
-    params = gated_params(self.gate_forward, self.mapper_forward, hs)
-    lin1, lin2 = self.add_edge[0], self.add_edge[2]
-    w_src, w_tgt = lin1.weight[:, :hs], lin1.weight[:, hs:]
-    q_zero = F.linear(s_zero, w_tgt, lin1.bias)
-    s = gru_cell(gi_all[START_TYPE].expand(B, -1), torch.tanh(self.fc3(z)), cell)
-    # the history, aligned with the rows at the start of a vertex step
-    msgs, srcs = [gated_message(s, 0, params)], [F.linear(s, w_src)]
+    B, N, dev = z.shape[0], self.max_n, z.device
+    # the history (msgs, srcs) is aligned with the rows at the start of a vertex step
+    dec, s, msgs, srcs, types, adj = self._decoder_start(z)
     cnt = torch.full((B,), float(n), dtype=torch.float64, device=dev)
     src = torch.arange(B, device=dev)
-    types = torch.full((B, N), -1, dtype=torch.long, device=dev); types[:, 0] = START_TYPE
-    adj = torch.zeros(B, N, N, dtype=torch.bool, device=dev)
     done = []  # finished rows: (types, adj, counts, src)
     for v in range(1, N):
         if len(src) == 0: break
         if v == N - 1:
             t = torch.full_like(src, END_TYPE); hist = torch.arange(len(src), device=dev)
         else:  # type decision: split each row's count multinomially over the 8 types
-            K = _multinomial_counts(cnt, torch.softmax(self.add_vertex(s).double(), -1), generator)
-            hist, t = K.nonzero(as_tuple=True)
-            cnt, src, types, adj = K[hist, t], src[hist], types[hist], adj[hist]
+            per_type = _multinomial_counts(cnt, torch.softmax(self.add_vertex(s).double(), -1),
+                                           generator)  # [R, 8]
+            hist, t = per_type.nonzero(as_tuple=True)
+            cnt, src, types, adj = per_type[hist, t], src[hist], types[hist], adj[hist]
         types[:, v] = t
         is_end = t == END_TYPE; grow = ~is_end
-        gi_v, s, q = gi_all[t], s_zero[t], q_zero[t]
-        msg = torch.zeros_like(s)
+        gi_v, s, q, msg = _new_vertex(dec, t)
         for u in range(v - 1, -1, -1):  # nearest first; edge decision: split binomially
             m_u = msgs[u][hist]
-            p = torch.sigmoid(lin2(torch.relu(srcs[u][hist] + q))[:, 0].double())
+            p = torch.sigmoid(_edge_logit(dec, srcs[u][hist], q).double())
             k = torch.where(grow, torch.binomial(cnt, p, generator=generator), 0.)
             split = (k > 0) & (k < cnt)
             if split.any():  # rows with both outcomes become two rows: [edge, no edge]
@@ -578,30 +656,21 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                 grow, is_end, hist = grow[idx], is_end[idx], hist[idx]
             else: e = k > 0  # k = 0 or k = count: every copy takes the same outcome
             adj[:, u, v] = e
-            msg = msg + e[:, None].to(msg.dtype) * m_u
-            if compact:
-                i = e.nonzero()[:, 0]
-                s_i = gru_cell(gi_v[i], msg[i], cell)
-                s, q = s.index_copy(0, i, s_i), q.index_copy(0, i, F.linear(s_i, w_tgt, lin1.bias))
-            else:
-                s_new = gru_cell(gi_v, msg, cell)
-                q_new = F.linear(s_new, w_tgt, lin1.bias)
-                s, q = torch.where(e[:, None], s_new, s), torch.where(e[:, None], q_new, q)
-        loose = ~adj[:, :v].any(-1)
-        adj[:, :v, v] |= loose & is_end[:, None]
+            s, q, msg = _edge_update(dec, e, m_u, gi_v, s, q, msg)
+        _close_at_end(adj, v, is_end)
         if is_end.any(): done.append((types[is_end], adj[is_end], cnt[is_end], src[is_end]))
         keep = grow.nonzero()[:, 0]
         hk = hist[keep]
         s, cnt, src, types, adj = s[keep], cnt[keep], src[keep], types[keep], adj[keep]
         msgs, srcs = [m[hk] for m in msgs], [w[hk] for w in srcs]
-        if v < N - 1: msgs.append(gated_message(s, v, params)); srcs.append(F.linear(s, w_src))
+        _push_sender(dec, msgs, srcs, s, v)
     if not done:
         long0 = torch.zeros(0, dtype=torch.long, device=dev)
         return (torch.zeros(0, N, dtype=torch.long, device=dev),
                 torch.zeros(0, N, N, dtype=torch.bool, device=dev), long0, long0.clone())
-    T, A, C, S = (torch.cat(x) for x in zip(*done))
-    o = torch.sort(S, stable=True).indices
-    return T[o], A[o], C[o].round().long(), S[o]
+    types, adj, cnt, src = (torch.cat(x) for x in zip(*done))  # the finished rows
+    o = torch.sort(src, stable=True).indices
+    return types[o], adj[o], cnt[o].round().long(), src[o]
 
 # %% ../nbs/03_models.ipynb #7dfd6a34
 def default_batch_size(device # a torch device (or its name)
@@ -732,11 +801,12 @@ def encode(self:GCN, types:torch.Tensor, # [B, 8] vertex types
     "GCN encoder with the reference's in-place sequential propagation; read-out: sum over 1..6."
     check_graphs(types, adj, where=f'{self.name}.encode')
     n, x = self.max_n, self.op_encoding(types)
-    A = adj.to(x.dtype)
-    N = A + A.transpose(1, 2) if self.bidirectional else A  # N[b, u, v]: u is a neighbour read by v
-    deg_in = N.sum(1); deg_out = N.sum(2)  # [B, 8]
+    adj_f = adj.to(x.dtype)  # float adjacency
+    # nbr[b, u, v]: u is a neighbour read by v
+    nbr = adj_f + adj_f.transpose(1, 2) if self.bidirectional else adj_f
+    deg_in = nbr.sum(1); deg_out = nbr.sum(2)  # [B, 8]
     c_self = 1 / (deg_in + 1)  # [B, 8]
-    C = N / torch.sqrt((deg_out[:, :, None] + 1) * (deg_in[:, None, :] + 1))  # [B, u, v]
+    C = nbr / torch.sqrt((deg_out[:, :, None] + 1) * (deg_in[:, None, :] + 1))  # [B, u, v]
     lin = self.gconv[0]
     h = torch.relu(lin(c_self[..., None] * x + C.transpose(1, 2) @ x))  # level 0: synchronous
     for lin in self.gconv[1:]:

@@ -2,6 +2,7 @@
 reference recursions (`DVAE`, `DVAE_GCN` of the reference models.py: encoder, decoder, loss), which the models chapter
 writes one graph and one vertex at a time beside the paper's equations (`opemb_nb.models.reference_*`), independent
 of the dense code. float64, small hs, tolerance 1e-5 on the loss and on every gradient."""
+from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
@@ -215,3 +216,42 @@ def test_decode_counts_sums_and_confident_model(name):
         m.add_vertex[2].bias.copy_(30 * F.one_hot(torch.tensor(3), 8)); m.add_edge[2].bias.fill_(-30.)
     t, a, c, s = m.decode_counts(z, 1000)
     assert len(c) == 9 and (c == 1000).all() and torch.equal(s, torch.arange(9))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# bit-for-bit regression of generation: `decode` (stochastic with a seeded generator, and greedy) and `decode_counts`
+# of small float64 models on fixed latent points, in both computations, against the outputs stored in
+# golden_decode.pt. They were written by the decoder as it stood before its steps were shared between `decode` and
+# `decode_counts` (`_decoder_start`, `_new_vertex`, `_edge_logit`, `_edge_update`, `_close_at_end`,
+# `_push_sender`); regenerate them (`python tests/test_models.py`) only for a deliberate change of the sampled
+# graphs, e.g. a PyTorch release whose random streams differ.
+GOLDEN = Path(__file__).with_name('golden_decode.pt')
+DECODERS = ['dvae', 'dvae-emb', 'gcn', 'gcn-emb']
+
+
+def _decode_outputs(name, mode):
+    "types, adj of a stochastic and of a greedy `decode`, then types, adj, counts, src of `decode_counts` (int8/bool)."
+    torch.manual_seed(0)
+    m = make_model(name, hs=HS, nz=NZ).double().eval(); m.compute_mode = mode
+    z = 2 * torch.randn(24, NZ, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    out = (*m.decode(z, generator=torch.Generator().manual_seed(7)), *m.decode(z, stochastic=False),
+           *m.decode_counts(z[:4], 30, generator=torch.Generator().manual_seed(3)))
+    assert all(x.dtype in (torch.long, torch.bool) for x in out) and int(out[-2].sum()) == 4 * 30
+    assert out[-2].max() < 128 and out[-1].max() < 128
+    return tuple(x if x.dtype == torch.bool else x.to(torch.int8) for x in out)
+
+
+@pytest.mark.parametrize('mode', ['dense', 'compact'])
+@pytest.mark.parametrize('name', DECODERS)
+@torch.no_grad()
+def test_decoding_matches_golden_outputs(name, mode):
+    golden = torch.load(GOLDEN)[name]
+    out = _decode_outputs(name, mode)
+    assert len(out) == len(golden)
+    for i, (x, g) in enumerate(zip(out, golden)):
+        assert torch.equal(x, g), f"{name} ({mode}): output {i} differs from the stored decoding"
+
+
+if __name__ == '__main__':  # rewrite golden_decode.pt from the current decoder
+    torch.set_num_threads(1)
+    torch.save({name: _decode_outputs(name, 'dense') for name in DECODERS}, GOLDEN)

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Paper-scale pipeline of some models on the GPU machine (device tool), bringing back only small artifacts.
-# Here:   bash tools/gpu_wheels.sh            (once per session)
-# There:  bash tools/gpu_paper.sh MODEL [MODEL ...]   with carry=[".whl"], e.g. via the device tool's run:
-#         command: "bash tools/gpu_paper.sh dvae svae", timeout_s 600
-# DEVICE=cpu runs it here as a dry run. Stages (env STAGES, default "smoke bench paper"), all inside one command of at most DEADLINE seconds (default 570):
-#   smoke  the tiny-scale pipeline of the models on cuda (seconds; catches CUDA-only errors before the long run)
-#   bench  benchmarks/train_speed.py on cuda, eager and compiled (CUDA graphs), paper sizes, 50 batches each
-#   ptrain the models' paper-scale training at once, one process each sharing the GPU (then 'paper' evaluates them)
-#   paper  opemb replicate --scale paper --device cuda for the models, stopped before the deadline if need be
-# Writes $OUT/log.txt, $OUT/bench.jsonl, $OUT/paper-<model>.tar.gz (results/paper/<model> without checkpoints, weights
-# or intermediate latents) and $OUT/paper-top.tar.gz (ledger, summary). Unpack here with tar xzf; commit results/paper.
-# DVAE-EMB's iterations can span sessions: its run continues from the last embedding_iter<t>.npy (train's resume).
+# The paper-scale pipeline of some models on a CUDA machine, keeping only small artifacts for the repository.
+# Usage, from any directory:   bash tools/gpu_paper.sh MODEL [MODEL ...]      e.g. bash tools/gpu_paper.sh dvae svae
+# Needs python3 with torch (and triton) for CUDA. The packages the machine may lack (igraph, texttable, openTSNE,
+# fastcore) are installed from the wheels in .whl/ of the repository (made by tools/gpu_wheels.sh where PyPI is
+# reachable) into /tmp/site, which goes on PYTHONPATH with the repository; SKIP_WHEELS=1 skips that when the
+# environment already has them.
+# Environment variables:
+#   STAGES    the stages to run, in order (default "smoke bench paper"):
+#     smoke   the tiny-scale pipeline of the models on the device (seconds; catches CUDA-only errors early)
+#     bench   benchmarks/train_speed.py, eager and compiled (CUDA graphs), paper sizes, 50 batches each
+#     ptrain  the models' paper-scale training at once, one process each sharing the GPU, resumed from the
+#             newest checkpoint in results/paper/<model> (then 'paper' evaluates them)
+#     paper   opemb replicate --scale paper for the models, stopped before the deadline if need be
+#   DEADLINE  seconds the whole script may take (default 570): each stage is given what is left, minus a margin
+#   DEVICE    torch device (default cuda); DEVICE=cpu is a dry run without a GPU
+#   OUT       output folder (default /tmp/out)
+# Writes $OUT/log.txt, $OUT/bench.jsonl, $OUT/paper-<model>.tar.gz (results/paper/<model> without checkpoints,
+# weights or intermediate latents: only the newest final latent dump) and $OUT/paper-top.tar.gz (ledger, summary).
+# Unpack them in the repository root with tar xzf to update results/paper. DVAE-EMB's iterations can span several
+# runs: each continues from the last embedding_iter<t>.npy in results/paper/dvae-emb (train's resume).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$SECONDS; DEADLINE=${DEADLINE:-570}; STAGES=${STAGES:-smoke bench paper}; DEVICE=${DEVICE:-cuda}

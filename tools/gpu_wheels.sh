@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Download (here, where PyPI is reachable) the wheels the GPU machine lacks, for Python 3.12 x86_64, into .whl/
-# (.whl/ is ignored by git; carry it with the device tool: carry=[".whl"]).
+# Download the wheels of the pinned packages (requirements-lock.txt) that a CUDA machine with torch may lack
+# (igraph, python-igraph, texttable, openTSNE, fastcore), built for Python 3.12 on x86_64 Linux, into .whl/ of the
+# repository (ignored by git). Run it where PyPI is reachable; tools/gpu_paper.sh installs them from .whl/ on the
+# GPU machine, which needs no network then. Usage: bash tools/gpu_wheels.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plat="--platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform manylinux1_x86_64"
