@@ -256,15 +256,23 @@ def _propagate_both(self:DVAE, x:torch.Tensor, # [B, 8, d] vertex type features
             mf.append(gm[0]); mb.insert(0, gm[1])
     return h[0], h[1]
 
+# %% ../nbs/03_models.ipynb #enc0inp2
+@patch
+def _encoder_input(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
+                   adj:torch.Tensor # [B, 8, 8] Bool adjacency
+                  )->tuple[torch.Tensor, torch.Tensor]: # x [B, 8, d], float adjacency [B, 8, 8]
+    "The checked batch as the encoders read it: operation encodings and float adjacency."
+    check_graphs(types, adj, where=f'{self.name}.encode')
+    x = self.op_encoding(types)
+    return x, adj.to(x.dtype)
+
 # %% ../nbs/03_models.ipynb #9c4d43e3
 @patch
 def encode(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
            adj:torch.Tensor # [B, 8, 8] Bool adjacency
           )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [B, nz] each
     "Encode a batch of graphs to the mean and log-variance of q(z|G) (Eqs. 2-3, 6-7 / 10-11)."
-    check_graphs(types, adj, where=f'{self.name}.encode')
-    x = self.op_encoding(types)
-    adj_f = adj.to(x.dtype)  # float adjacency
+    x, adj_f = self._encoder_input(types, adj)
     if self.bidirectional: hg = self.hg_unify(torch.cat(self._propagate_both(x, adj_f), -1))
     else:
         cell = self.grue_forward
@@ -382,10 +390,7 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
 
 # %% ../nbs/03_models.ipynb #ab360c16
 @patch
-def _recon_compact(self:DVAE, z:torch.Tensor, # [B, nz] latent points
-                   types:torch.Tensor, # [B, 8] true vertex types
-                   adj:torch.Tensor # [B, 8, 8] true Bool adjacency
-                  )->torch.Tensor: # scalar: -log p(G | z), summed over the batch
+def _recon_compact(self:DVAE, z, types, adj)->torch.Tensor:  # as `recon_loss`
     "The loss of `_recon_dense`, each distinct partial state once (one GRU row per true edge)."
     n, hs, cell, B, dev = self.max_n, self.hs, self.grud, types.shape[0], types.device
     x = self.op_encoding(types)
@@ -799,9 +804,7 @@ def encode(self:GCN, types:torch.Tensor, # [B, 8] vertex types
            adj:torch.Tensor # [B, 8, 8] Bool adjacency
           )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [B, nz] each
     "GCN encoder with the reference's in-place sequential propagation; read-out: sum over 1..6."
-    check_graphs(types, adj, where=f'{self.name}.encode')
-    n, x = self.max_n, self.op_encoding(types)
-    adj_f = adj.to(x.dtype)  # float adjacency
+    n, (x, adj_f) = self.max_n, self._encoder_input(types, adj)
     # nbr[b, u, v]: u is a neighbour read by v
     nbr = adj_f + adj_f.transpose(1, 2) if self.bidirectional else adj_f
     deg_in = nbr.sum(1); deg_out = nbr.sum(2)  # [B, 8]

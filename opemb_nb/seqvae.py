@@ -60,6 +60,7 @@ class SeqVAE(GraphVAE):
         self.grue = nn.GRU(ROW_SIZE, hs, batch_first=True)
         self.fc1, self.fc2 = nn.Linear(hs, nz), nn.Linear(hs, nz)
         self.fc3 = nn.Linear(nz, hs)
+        self._build_decoder(hs)
 
     def encode(self, types, adj):
         "Posterior mean and log-variance, each [B, nz]."
@@ -75,6 +76,7 @@ class SeqVAE(GraphVAE):
         bce = F.binary_cross_entropy_with_logits(edge_logits, x[:, :, N_TYPES:], reduction='sum')
         return ce + bce
 
+    def _build_decoder(self, hs): raise NotImplementedError  # the subclass's decoder modules
     def decoder_logits(self, z, x): raise NotImplementedError
 
 # %% ../nbs/04_seqvae.ipynb #1fd30103
@@ -95,13 +97,10 @@ def _sample_bits(logits, stochastic, generator):
 class SVAE(SeqVAE):
     "S-VAE: sequence encoder; a GRU decodes all rows from a constant input ReLU(fc3(z))."
     name = 'svae'
-    def __init__(self, hs:int=501, # hidden size
-                 nz:int=56 # latent dimension
-                ):
-        super().__init__(hs, nz)
-        self.grud = nn.GRU(hs, hs, batch_first=True)
-        self.add_vertex = _mlp(hs, hs, N_TYPES)
-        self.add_edges = _mlp(hs, hs, N_ROWS)
+    def _build_decoder(self, hs):
+        "A GRU over seven copies of one input, and the type and edge heads of each row."
+        self.grud, self.add_vertex, self.add_edges = (nn.GRU(hs, hs, batch_first=True),  # in this order
+                                                      _mlp(hs, hs, N_TYPES), _mlp(hs, hs, N_ROWS))
 
     def decoder_logits(self, z, x=None):
         "Type logits [B, 7, 8] and edge logits [B, 7, 7] (x unused: not autoregressive)."
@@ -124,10 +123,8 @@ def _svae(**kw): return SVAE(**kw)
 class GraphRNN(SeqVAE):
     "GraphRNN: sequence encoder; autoregressive graph-level (rows) and edge-level (bits) GRUs."
     name = 'graphrnn'
-    def __init__(self, hs:int=501, # hidden size
-                 nz:int=56 # latent dimension
-                ):
-        super().__init__(hs, nz)
+    def _build_decoder(self, hs):
+        "Graph-level (rows) and edge-level (bits) GRUs, and their heads."
         self.grud = nn.GRU(ROW_SIZE, hs, batch_first=True)
         self.grud_edge = nn.GRU(1, hs, batch_first=True)
         self.add_vertex = _mlp(hs, hs, N_TYPES)
