@@ -11,7 +11,7 @@ Adam) of every variant on the same batch, in turn; prints median process CPU tim
 import argparse, statistics, time
 import torch
 import torch.nn.functional as F
-from opemb_nb.core import make_model
+from opemb_nb.zoo import make_model
 from opemb_nb.data import load_enas6
 from opemb_nb.models import DVAE
 

@@ -65,7 +65,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     import torch, numpy as np
     torch.set_num_threads(a.threads)
-    from opemb_nb.core import make_model, git_commit, device_name
+    from opemb_nb.core import git_commit, device_name
+    from opemb_nb.zoo import make_model
     from opemb_nb.train import run_data, seed_everything, CompiledLoss, _step, lr_factor, TypeHead
     seed_everything(a.seed)
     tr, te = run_data(None)

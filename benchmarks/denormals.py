@@ -18,7 +18,8 @@ def main():
     p.add_argument('--steps', type=int, default=10)
     a = p.parse_args()
     torch.set_num_threads(1)
-    from opemb_nb.core import make_model, device_name, git_commit
+    from opemb_nb.core import device_name, git_commit
+    from opemb_nb.zoo import make_model
     from opemb_nb.train import run_data, _step
     ck = torch.load(f'{a.run_root}/{a.run}/checkpoint.pt', map_location='cpu', weights_only=False)
     tr, _ = run_data(None)

@@ -10,7 +10,8 @@ one H100.
 """
 import argparse, json, time
 import torch
-from opemb_nb.core import make_model, model_names, default_device, device_name
+from opemb_nb.core import default_device, device_name
+from opemb_nb.zoo import make_model, model_names
 from opemb_nb.data import load_enas6, graph_key
 from opemb_nb.metrics import recon_accuracy, prior_validity, seeded
 from opemb_nb.models import encode_mu, default_batch_size, decode_batched

@@ -10,7 +10,8 @@ generation of 32 graphs. A benchmark, not a test.
 """
 import argparse, statistics, time
 import torch
-from opemb_nb.core import make_model, default_device, device_name
+from opemb_nb.core import default_device, device_name
+from opemb_nb.zoo import make_model
 from opemb_nb.data import load_enas6
 
 

@@ -33,7 +33,8 @@ def count_ops(step)->int:
 def bench_one(model, device, batches, warmup, hs, nz, batch_size, seed=1, threads=None, compile=None, ops=False, compute_mode='auto'):
     import numpy as np, torch
     if threads: torch.set_num_threads(threads)
-    from opemb_nb.core import make_model, device_name
+    from opemb_nb.core import device_name
+    from opemb_nb.zoo import make_model
     from opemb_nb.train import CompiledLoss, _step
     from opemb_nb.data import load_enas6
     torch.manual_seed(seed)

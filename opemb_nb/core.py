@@ -13,8 +13,8 @@ import torch
 __all__ = ['PAPER_NAMES', 'MODELS', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json',
            'atomic_torch_save', 'atomic_savez', 'git_commit', 'default_device', 'device_name', 'model_device',
            'eval_mode', 'provenance', 'parse_run', 'run_name', 'run_model', 'results_root', 'find_artifact',
-           'recorded_benchmarks', 'register_model', 'make_model', 'model_names', 'flush_denormals', 'default_workers',
-           'resolve_workers', 'worker_init', 'parallel_map']
+           'recorded_benchmarks', 'register_model', 'flush_denormals', 'default_workers', 'resolve_workers',
+           'worker_init', 'parallel_map']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -198,15 +198,6 @@ def register_model(name:str # the model's name, e.g. 'dvae-emb'
         MODEL_REGISTRY[name] = f
         return f
     return _reg
-
-# %% ../nbs/18_core.ipynb #33f77f5b
-def make_model(*args, **kwargs):
-    "Build a registered model by name (`opemb_nb.zoo.make_model`)."
-    from opemb_nb.zoo import make_model as f; return f(*args, **kwargs)
-
-def model_names():
-    "Names of the registered models (`opemb_nb.zoo.model_names`)."
-    from opemb_nb.zoo import model_names as f; return f()
 
 # %% ../nbs/18_core.ipynb #7d347dfe
 def flush_denormals(device=None # where the process computes; only a CPU is affected (None: the CPU)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from opemb_nb.core import make_model
+from opemb_nb.zoo import make_model
 from opemb_nb.data import load_enas6, START_TYPE, END_TYPE
 from opemb_nb.models import (reference_feature, reference_encode, reference_encode_gcn, reference_loss,
                              reference_decode)

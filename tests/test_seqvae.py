@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from opemb_nb.core import make_model
+from opemb_nb.zoo import make_model
 from opemb_nb.data import END_TYPE, START_TYPE, is_valid_enas, load_enas6
 from opemb_nb.seqvae import build_graphs, to_seq
 
