@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .data import N_TYPES, TYPE_NAMES
+from .space import get_space
 
 # %% auto #0
 __all__ = ['ENCODINGS', 'DVAE_EMB5_TABLE', 'register_encoding', 'OneHotEncoding', 'OpEmbedding', 'make_encoding',
@@ -26,17 +26,22 @@ def register_encoding(name:str # the encoding's name, e.g. 'onehot'
     return _reg
 
 # %% ../nbs/02_embedding.ipynb #0ed70942
+def _n_types(n_types:int|None, space)->int:
+    "`n_types`, or the number of vertex types of the search space `space` when it is None."
+    return get_space(space).n_types if n_types is None else n_types
+
 class OneHotEncoding(nn.Module):
     "Fixed one-hot vectors of the vertex types (D-VAE, GCN)."
-    def __init__(self, n_types:int=N_TYPES # number of vertex types
+    def __init__(self, n_types:int|None=None, # number of vertex types (default: the space's)
+                 space=None # a search space or its name (default: ENAS-6)
                 ):
         super().__init__()
-        self.dim = n_types
+        self.dim = n_types = _n_types(n_types, space)
         self.register_buffer('weight', torch.eye(n_types), persistent=False)
     def forward(self, types): return F.embedding(types, self.weight)
 
 @register_encoding('onehot')
-def _onehot(n_types=N_TYPES, dim=None, **kwargs): return OneHotEncoding(n_types)
+def _onehot(n_types=None, dim=None, **kwargs): return OneHotEncoding(n_types)
 
 # %% ../nbs/02_embedding.ipynb #90d3c5d6
 # the reference's hard-coded table (DVAE_EMB in the authors' models.py), one row per vertex type
@@ -52,10 +57,12 @@ DVAE_EMB5_TABLE = torch.tensor([
 
 class OpEmbedding(nn.Embedding):
     "The learned operation embedding: an `nn.Embedding(n_types, dim)` table, one row per type."
-    def __init__(self, n_types:int=N_TYPES, # vertex types (rows), input and output included
+    def __init__(self, n_types:int|None=None, # vertex types (rows), input and output included
                  dim:int=3, # embedding size d_op
-                 init:str='normal' # 'normal' = N(0, 1) (paper) or 'dvae-emb5' (reference's table)
+                 init:str='normal', # 'normal' = N(0, 1) (paper) or 'dvae-emb5' (reference's table)
+                 space=None # a search space or its name, for `n_types` (default: ENAS-6)
                 ):
+        n_types = _n_types(n_types, space)
         super().__init__(n_types, dim)
         if init == 'dvae-emb5':
             if (n_types, dim) != tuple(DVAE_EMB5_TABLE.shape):
@@ -68,19 +75,20 @@ class OpEmbedding(nn.Embedding):
     def dim(self): return self.embedding_dim
 
 @register_encoding('embedding')
-def _embedding(n_types=N_TYPES, dim=3, init='normal', **kwargs):
+def _embedding(n_types=None, dim=3, init='normal', **kwargs):
     return OpEmbedding(n_types, dim, init)
 
 # %% ../nbs/02_embedding.ipynb #d441b175
 def make_encoding(name:str='onehot', # a registered encoding: 'onehot' or 'embedding'
-                  n_types:int=N_TYPES, # number of vertex types
+                  n_types:int|None=None, # number of vertex types (default: the space's)
                   dim:int=3, # feature size of learned encodings (ignored by one-hot)
+                  space=None, # a search space or its name (default: ENAS-6)
                   **kwargs # further options, e.g. init='dvae-emb5'
                  )->nn.Module:
-    "Build a registered operation encoding."
+    "Build a registered operation encoding, one row per vertex type of the search space."
     if name not in ENCODINGS:
         raise ValueError(f"unknown operation encoding {name!r}; known: {', '.join(ENCODINGS)}")
-    return ENCODINGS[name](n_types=n_types, dim=dim, **kwargs)
+    return ENCODINGS[name](n_types=_n_types(n_types, space), dim=dim, **kwargs)
 
 # %% ../nbs/02_embedding.ipynb #acf6f172
 def type_distances(enc # an encoding (a module), or its table [n_types, d] (array or tensor)

@@ -11,14 +11,14 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import register_model, model_device, eval_mode
-from .data import START_TYPE, END_TYPE, N_VERTICES, N_TYPES, graph_key
+from .space import SearchSpace, get_space, space_entry
 from .embedding import make_encoding
 
 # %% auto #0
 __all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'reference_feature',
            'reference_gated_sum', 'reference_encode', 'reference_edges', 'reference_recon', 'reference_loss',
-           'reference_decode', 'default_batch_size', 'encode_mu', 'decode_batched', 'decode_counts', 'GCN',
-           'reference_encode_gcn']
+           'reference_decode', 'default_batch_size', 'model_space', 'encode_mu', 'decode_batched', 'decode_counts',
+           'GCN', 'reference_encode_gcn']
 
 # %% ../nbs/03_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -66,10 +66,12 @@ def _shape_of(x): return f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getatt
 
 def check_graphs(types, # [B, 8] vertex types (Long)
                  adj, # [B, 8, 8] adjacency (Bool), adj[b, u, v] = edge u -> v
-                 n:int=N_VERTICES, # vertices per graph
-                 where:str='model' # who is checking, for the message
+                 n:int|None=None, # vertices per graph (default: the space's)
+                 where:str='model', # who is checking, for the message
+                 space=None # a search space or its name (default: ENAS-6): vertices and types
                 ):
     "Raise one clear error if `types`/`adj` are not a dense batch of `n`-vertex graphs."
+    if n is None: n = get_space(space).n_vertices
     if (not isinstance(types, torch.Tensor) or types.dim() != 2 or types.shape[1] != n
             or types.dtype != torch.long):
         raise ValueError(f"{where}: types must be a Long tensor [B, {n}], got {_shape_of(types)}")
@@ -79,8 +81,9 @@ def check_graphs(types, # [B, 8] vertex types (Long)
         raise ValueError(f"{where}: adj must be a Bool tensor [{B}, {n}, {n}], "
                          f"got {_shape_of(adj)}")
     if torch.compiler.is_compiling(): return  # a compiled training step: values checked on loading
-    if types.device.type == 'cpu' and types.numel() and (types.min() < 0 or types.max() >= N_TYPES):
-        raise ValueError(f"{where}: types must lie in 0..{N_TYPES-1} (full {n}-vertex graphs), "
+    nt = get_space(space).n_types
+    if types.device.type == 'cpu' and types.numel() and (types.min() < 0 or types.max() >= nt):
+        raise ValueError(f"{where}: types must lie in 0..{nt-1} (full {n}-vertex graphs), "
                          f"got {types.min().item()}..{types.max().item()}")
     if adj.device.type == 'cpu' and adj.numel() and adj.tril().any():
         raise ValueError(f"{where}: adj must be strictly upper triangular "
@@ -126,29 +129,31 @@ class DVAE(GraphVAE):
                  encoding:str='onehot', # operation encoding: 'onehot' or 'embedding'
                  emb_size:int=3, # operation-embedding size d_op (embedding only)
                  emb_init:str='normal', # 'normal': N(0,1), the paper; 'dvae-emb5': the reference's
-                 name:str='dvae' # registry name
+                 name:str='dvae', # registry name
+                 space=None # a search space or its name (default: ENAS-6)
                 ):
         super().__init__()
         self.hs, self.nz, self.bidirectional, self.name = hs, nz, bidirectional, name
-        self.max_n, self.nvt = N_VERTICES, N_TYPES
+        self.space = sp = get_space(space)
+        self.max_n, self.nvt = n, nt = sp.n_vertices, sp.n_types
         self.config = dict(hs=hs, nz=nz, bidirectional=bidirectional, encoding=encoding,
-                           emb_size=emb_size, emb_init=emb_init)
-        self.op_encoding = make_encoding(encoding, N_TYPES, emb_size, init=emb_init)
-        d, vs = self.op_encoding.dim, hs + N_VERTICES  # GRU input; message input [h; onehot(index)]
+                           emb_size=emb_size, emb_init=emb_init, **space_entry(sp))
+        self.op_encoding = make_encoding(encoding, nt, emb_size, init=emb_init)
+        d, vs = self.op_encoding.dim, hs + n  # GRU input; message input [h; onehot(index)]
         self.gate_forward, self.mapper_forward = nn.Linear(vs, hs), nn.Linear(vs, hs, bias=False)
         self._build_encoder(d)
         self.fc3 = nn.Linear(nz, hs)
         self.grud = nn.GRUCell(d, hs)
         self.add_vertex = nn.Sequential(nn.Linear(hs, 2 * hs), nn.ReLU(),
-                                        nn.Linear(2 * hs, N_TYPES))
+                                        nn.Linear(2 * hs, nt))
         self.add_edge = nn.Sequential(nn.Linear(2 * hs, 4 * hs), nn.ReLU(), nn.Linear(4 * hs, 1))
-        # the 28 edge decisions, in loss order
-        src, tgt = zip(*[(u, v) for v in range(1, N_VERTICES) for u in range(v)])
+        # the 28 edge decisions (ENAS-6), in loss order
+        src, tgt = zip(*[(u, v) for v in range(1, n) for u in range(v)])
         self.register_buffer('_src', torch.tensor(src), persistent=False)
         self.register_buffer('_tgt', torch.tensor(tgt), persistent=False)
 
     def _build_encoder(self, d):
-        hs, vs = self.hs, self.hs + N_VERTICES
+        hs, vs = self.hs, self.hs + self.max_n
         self.grue_forward = nn.GRUCell(d, hs)
         if self.bidirectional:
             self.grue_backward = nn.GRUCell(d, hs)
@@ -163,7 +168,7 @@ def reference_feature(m:DVAE, # a D-VAE or GCN model
                      )->torch.Tensor: # [..., d] one-hot types, or their operation-embedding rows
     "The vertex feature x_v of the reference: one-hot type or operation-embedding row (Eqs. 4-11)."
     w = m.fc1.weight
-    if m.op_embedding is None: return torch.eye(N_TYPES, dtype=w.dtype, device=w.device)[t]
+    if m.op_embedding is None: return torch.eye(m.nvt, dtype=w.dtype, device=w.device)[t]
     return m.op_embedding.weight[t]
 
 # %% ../nbs/03_models.ipynb #6e2b95c4
@@ -173,10 +178,10 @@ def reference_gated_sum(gate:nn.Linear, # g: Linear(hs + 8, hs), followed by a s
                         senders:list # indices of the senders (predecessors; successors backwards)
                        )->torch.Tensor: # [1, hs] the aggregated message; zero without senders
     "Eq. (6) for one vertex: sum over senders u of g(s_u) * m(s_u), with s_u = [h_u; onehot(u)]."
-    w = gate.weight
+    w, n = gate.weight, gate.in_features - gate.out_features  # n: vertices of a graph
     out = w.new_zeros(1, gate.out_features)
     for u in senders:
-        onehot = torch.eye(N_VERTICES, dtype=w.dtype, device=w.device)[u][None]
+        onehot = torch.eye(n, dtype=w.dtype, device=w.device)[u][None]
         s_u = torch.cat([states[u], onehot], 1)
         out = out + torch.sigmoid(gate(s_u)) * mapper(s_u)
     return out
@@ -187,7 +192,7 @@ def reference_encode(m:DVAE, # a D-VAE model (DVAE or DVAE-EMB)
                      a:torch.Tensor # [8, 8] its Bool adjacency
                     )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [1, nz] each
     "The D-VAE encoder on one graph, vertex by vertex (Eqs. 4-7): forwards, backwards, read-out."
-    n, x = N_VERTICES, reference_feature(m, t)
+    n, x = m.max_n, reference_feature(m, t)
     h0 = x.new_zeros(1, m.hs)  # the message of the first vertex of a direction
     Hf = {}
     for v in range(n):  # h_v = GRU(x_v, gated sum over the predecessors)
@@ -262,7 +267,7 @@ def _encoder_input(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
                    adj:torch.Tensor # [B, 8, 8] Bool adjacency
                   )->tuple[torch.Tensor, torch.Tensor]: # x [B, 8, d], float adjacency [B, 8, 8]
     "The checked batch as the encoders read it: operation encodings and float adjacency."
-    check_graphs(types, adj, where=f'{self.name}.encode')
+    check_graphs(types, adj, self.max_n, f'{self.name}.encode', self.space)
     x = self.op_encoding(types)
     return x, adj.to(x.dtype)
 
@@ -304,8 +309,8 @@ def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
                     a:torch.Tensor # [8, 8] its true Bool adjacency
                    )->torch.Tensor: # scalar: -log p(G | z)
     "The teacher-forced decoder on one graph: add a vertex, score its edges, add the true ones."
-    n, x = N_VERTICES, reference_feature(m, t)
-    x_start = reference_feature(m, t.new_tensor([START_TYPE]))
+    n, x = m.max_n, reference_feature(m, t)
+    x_start = reference_feature(m, t.new_tensor([m.space.start_type]))
     state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}  # s_0: the latent enters here
     ll = 0.
     for v in range(1, n):
@@ -374,7 +379,7 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     x = self.op_encoding(types)
     adj_f = adj.to(x.dtype)  # float adjacency
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
-    x_start = self.op_encoding(torch.full_like(types[:, 0], START_TYPE))
+    x_start = self.op_encoding(torch.full_like(types[:, 0], self.space.start_type))
     gi0 = F.linear(x_start, cell.weight_ih, cell.bias_ih)
     s_zero = gru_cell(gi, None, cell)  # [B, 8, hs]: each vertex with no predecessors yet
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
@@ -408,7 +413,7 @@ def _recon_compact(self:DVAE, z, types, adj)->torch.Tensor:  # as `recon_loss`
     first = pos.flip(1).cummin(1).values.flip(1)
     ar = torch.arange(B, device=dev)
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
-    s = gru_cell(gi8[START_TYPE], torch.tanh(self.fc3(z)), cell)
+    s = gru_cell(gi8[self.space.start_type], torch.tanh(self.fc3(z)), cell)
     S, msgs, rows, off = [s], [gated_message(s, 0, params)], [], 0
     for v in range(1, n):
         bb, uu = edges[off:off + counts[v], 1], edges[off:off + counts[v], 2]
@@ -442,7 +447,7 @@ def recon_loss(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                adj:torch.Tensor # [B, 8, 8] true Bool adjacency
               )->torch.Tensor: # scalar: -log p(G | z), summed over the batch
     "Teacher-forced loss of the D-VAE decoder (reference: `DVAE.loss`): 7 type + 28 edge terms."
-    check_graphs(types, adj, where=f'{self.name}.loss')
+    check_graphs(types, adj, self.max_n, f'{self.name}.loss', self.space)
     return (self._recon_compact if self._compact(z.device) else self._recon_dense)(z, types, adj)
 
 # %% ../nbs/03_models.ipynb #d1e2f3a5
@@ -452,7 +457,7 @@ def recon_terms(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                 adj:torch.Tensor # [B, 8, 8] true Bool adjacency
                )->tuple[torch.Tensor, torch.Tensor]: # types [B, 7], edges [B, 28] (`_src`, `_tgt`)
     "The teacher-forced negative log-likelihood of each decision of each graph (sum: `recon_loss`)."
-    check_graphs(types, adj, where=f'{self.name}.recon_terms')
+    check_graphs(types, adj, self.max_n, f'{self.name}.recon_terms', self.space)
     return self._recon_dense(z, types, adj, reduction='none')
 
 # %% ../nbs/03_models.ipynb #2825c40e
@@ -461,14 +466,15 @@ def reference_decode(m:DVAE, # a D-VAE or GCN model
                      z:torch.Tensor # [1, nz] one latent point
                     )->tuple[torch.Tensor, torch.Tensor]: # types [8] (-1 after END), adj [8, 8]
     "Greedy generation of one graph: argmax types, edges where p > 0.5, END at 7 at the latest."
-    n, ts, edges = N_VERTICES, [START_TYPE], set()
-    x_start = reference_feature(m, torch.tensor([START_TYPE]))
+    start, end = m.space.start_type, m.space.end_type
+    n, ts, edges = m.max_n, [start], set()
+    x_start = reference_feature(m, torch.tensor([start]))
     state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}
     for v in range(1, n):
-        t = END_TYPE if v == n - 1 else int(m.add_vertex(state[v - 1]).argmax())
+        t = end if v == n - 1 else int(m.add_vertex(state[v - 1]).argmax())
         ts.append(t)
         x = reference_feature(m, torch.tensor([t]))
-        if t == END_TYPE:  # an edge from every vertex without successors; the graph is finished
+        if t == end:  # an edge from every vertex without successors; the graph is finished
             for u in range(v):
                 if not any(e[0] == u for e in edges): edges.add((u, v))
             break
@@ -501,7 +507,7 @@ def _push_sender(dec:_DecoderParts, # the decoder's fixed parts
                  v:int # its index
                 ):
     "Append vertex v's gated message and source part W_1 s_v to the history (but not the END's, 7)."
-    if v == N_VERTICES - 1: return
+    if v == len(dec.params[1]) - 1: return  # the last vertex (the bias has one row per vertex)
     msgs.append(gated_message(s, v, dec.params)); srcs.append(F.linear(s, dec.w_src))
 
 # %% ../nbs/03_models.ipynb #06de7649
@@ -517,10 +523,11 @@ def _decoder_start(self:DVAE, z:torch.Tensor # [B, nz] latent points
     dec = _DecoderParts(self._compact(dev), cell, gi, s_zero, F.linear(s_zero, w_tgt, lin1.bias),
                         gated_params(self.gate_forward, self.mapper_forward, hs),
                         lin1.weight[:, :hs], w_tgt, lin1.bias, self.add_edge[2])
-    s = gru_cell(gi[START_TYPE].expand(B, -1), torch.tanh(self.fc3(z)), cell)
+    start = self.space.start_type
+    s = gru_cell(gi[start].expand(B, -1), torch.tanh(self.fc3(z)), cell)
     msgs, srcs = [], []
     _push_sender(dec, msgs, srcs, s, 0)
-    types = torch.full((B, n), -1, dtype=torch.long, device=dev); types[:, 0] = START_TYPE
+    types = torch.full((B, n), -1, dtype=torch.long, device=dev); types[:, 0] = start
     adj = torch.zeros(B, n, n, dtype=torch.bool, device=dev)
     return dec, s, msgs, srcs, types, adj
 
@@ -577,18 +584,18 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
            generator:torch.Generator|None=None # on z's device; None: torch's global one
           )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 after END), adj [B, 8, 8] Bool
     "Generate one graph per latent point with the D-VAE decoder (the reference's `DVAE.decode`)."
-    B, n, dev = z.shape[0], self.max_n, z.device
+    B, n, dev, end = z.shape[0], self.max_n, z.device, self.space.end_type
     dec, s, msgs, srcs, types, adj = self._decoder_start(z)
     finished = torch.zeros(B, dtype=torch.bool, device=dev)
     for v in range(1, n):
-        if v == n - 1: t = torch.full((B,), END_TYPE, dtype=torch.long, device=dev)
+        if v == n - 1: t = torch.full((B,), end, dtype=torch.long, device=dev)
         else:  # s: the final state of vertex v - 1
             logits = self.add_vertex(s)
             if stochastic: t = torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
             else: t = logits.argmax(-1)
         active = ~finished
         types[:, v] = torch.where(active, t, -1)
-        is_end = active & (t == END_TYPE); grow = active & ~is_end
+        is_end = active & (t == end); grow = active & ~is_end
         gi_v, s, q, msg = _new_vertex(dec, t)  # q = W_2 s + b, kept in step with s
         for u in range(v - 1, -1, -1):  # nearest first
             logit = _edge_logit(dec, srcs[u], q)
@@ -627,7 +634,7 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
                   generator:torch.Generator|None=None # on z's device; None: torch's global one
                  )->tuple: # types [R, 8], adj [R, 8, 8], counts [R], src [R] (row of z), by src
     "Decode `n` copies of each latent point as distinct graphs with counts (exact in distribution)."
-    B, N, dev = z.shape[0], self.max_n, z.device
+    B, N, dev, end = z.shape[0], self.max_n, z.device, self.space.end_type
     # the history (msgs, srcs) is aligned with the rows at the start of a vertex step
     dec, s, msgs, srcs, types, adj = self._decoder_start(z)
     cnt = torch.full((B,), float(n), dtype=torch.float64, device=dev)
@@ -636,14 +643,14 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     for v in range(1, N):
         if len(src) == 0: break
         if v == N - 1:
-            t = torch.full_like(src, END_TYPE); hist = torch.arange(len(src), device=dev)
+            t = torch.full_like(src, end); hist = torch.arange(len(src), device=dev)
         else:  # type decision: split each row's count multinomially over the 8 types
             per_type = _multinomial_counts(cnt, torch.softmax(self.add_vertex(s).double(), -1),
                                            generator)  # [R, 8]
             hist, t = per_type.nonzero(as_tuple=True)
             cnt, src, types, adj = per_type[hist, t], src[hist], types[hist], adj[hist]
         types[:, v] = t
-        is_end = t == END_TYPE; grow = ~is_end
+        is_end = t == end; grow = ~is_end
         gi_v, s, q, msg = _new_vertex(dec, t)
         for u in range(v - 1, -1, -1):  # nearest first; edge decision: split binomially
             m_u = msgs[u][hist]
@@ -683,6 +690,13 @@ def default_batch_size(device # a torch device (or its name)
     "Latent points per decode call: large on a GPU, moderate on a CPU."
     return 32768 if torch.device(device).type == 'cuda' else 4096
 
+# %% ../nbs/03_models.ipynb #a5c0e7d1
+def model_space(model, # a graph VAE
+                space=None # a search space or its name; None: the model's
+               )->SearchSpace:
+    "The search space of `model`: `space` if given, else `model.space`, else ENAS-6."
+    return get_space(getattr(model, 'space', None) if space is None else space)
+
 # %% ../nbs/03_models.ipynb #b7280977
 def encode_mu(model, # a graph VAE (uses `model.encode` only)
               types:torch.Tensor, # [N, 8] vertex types
@@ -709,7 +723,8 @@ def decode_batched(model, # a graph VAE (uses `model.decode` only)
                    z:torch.Tensor, # [N, nz] latent points
                    batch_size:int=4096, # latent points per `decode` call
                    generator=None, # seeded generator, passed on when `decode` accepts one
-                   stochastic:bool=True # sample (the reference, every metric) or argmax, p > 0.5
+                   stochastic:bool=True, # sample (the reference, every metric) or argmax, p > 0.5
+                   space=None # the search space of an empty result; None: the model's
                   )->tuple[torch.Tensor, torch.Tensor]: # types [N, 8], adj [N, 8, 8], on the cpu
     "Decode many latent points in large batches on the model's device; returns cpu tensors."
     dev, kw = model_device(model), _decode_kw(model.decode, generator)
@@ -718,14 +733,16 @@ def decode_batched(model, # a graph VAE (uses `model.decode` only)
         for s in range(0, len(z), batch_size):
             t, a = model.decode(z[s:s + batch_size].to(dev), stochastic=stochastic, **kw)
             ts.append(t.cpu()); adjs.append(a.cpu().bool())
-    if not ts: return (torch.zeros(0, N_VERTICES, dtype=torch.long),
-                       torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool))
+    if not ts:
+        n = model_space(model, space).n_vertices
+        return torch.zeros(0, n, dtype=torch.long), torch.zeros(0, n, n, dtype=torch.bool)
     return torch.cat(ts), torch.cat(adjs)
 
 # %% ../nbs/03_models.ipynb #e53dd70d
 def _group_counts(t, a, src):
     "Group identical (source, graph) decodes: first occurrences in order, with their counts."
-    keys = torch.stack([src, graph_key(t, a)], 1)
+    iu = torch.triu_indices(t.shape[1], t.shape[1], 1)  # the dense graph: types, edges u -> v > u
+    keys = torch.cat([src[:, None], t, a[:, iu[0], iu[1]].long()], 1)
     _, inv, cnt = torch.unique(keys, dim=0, return_inverse=True, return_counts=True)
     first = torch.full((len(cnt),), len(src), dtype=torch.long)
     first = first.scatter_reduce(0, inv, torch.arange(len(src)), 'amin')
@@ -737,7 +754,8 @@ def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, e
                   z:torch.Tensor, # [B, nz] latent points
                   n:int, # i.i.d. stochastic decodes of each point
                   generator:torch.Generator|None=None, # on the model's device (if decode takes it)
-                  batch_size:int|None=None # rows per call, about; None: `default_batch_size`
+                  batch_size:int|None=None, # rows per call, about; None: `default_batch_size`
+                  space=None # the search space of an empty result; None: the model's
                  )->tuple: # on the cpu: types [R, 8], adj [R, 8, 8], counts [R], src [R] (row of z)
     "`n` stochastic decodes of each latent point as distinct graphs with counts, for any model."
     dev = model_device(model)
@@ -757,9 +775,10 @@ def decode_counts(model, # a graph VAE: uses `model.decode_counts` if present, e
             t, a, c, src = _group_counts(t, a, torch.arange(len(zb)).repeat_interleave(n))
             nxt = chunk
         out.append((t, a.bool(), c, src + s)); s += len(zb); chunk = nxt
-    if not out: return (torch.zeros(0, N_VERTICES, dtype=torch.long),
-                        torch.zeros(0, N_VERTICES, N_VERTICES, dtype=torch.bool),
-                        torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long))
+    if not out:
+        nv, long0 = model_space(model, space).n_vertices, torch.zeros(0, dtype=torch.long)
+        return (torch.zeros(0, nv, dtype=torch.long), torch.zeros(0, nv, nv, dtype=torch.bool),
+                long0, long0.clone())
     return tuple(torch.cat(x) for x in zip(*out))
 
 # %% ../nbs/03_models.ipynb #591d5e47
@@ -767,8 +786,8 @@ class GCN(DVAE):
     "GCN and GCN-EMB (the reference's `DVAE_GCN`, `DVAE_GCN_EMB`): GCN encoder, D-VAE's decoder."
     levels = 3
     def __init__(self, hs:int=501, nz:int=56, bidirectional:bool=False, encoding:str='onehot',
-                 emb_size:int=3, emb_init:str='normal', name:str='gcn'):
-        super().__init__(hs, nz, bidirectional, encoding, emb_size, emb_init, name)
+                 emb_size:int=3, emb_init:str='normal', name:str='gcn', space=None):
+        super().__init__(hs, nz, bidirectional, encoding, emb_size, emb_init, name, space)
     def _build_encoder(self, d):
         sizes = [d] + [self.hs] * (self.levels - 1)  # the input size of each level
         self.gconv = nn.ModuleList([nn.Linear(k, self.hs) for k in sizes])
@@ -780,7 +799,7 @@ def reference_encode_gcn(m:GCN, # a GCN model (GCN or GCN-EMB)
                          a:torch.Tensor # [8, 8] its Bool adjacency
                         )->tuple[torch.Tensor, torch.Tensor]: # mu, logvar: [1, nz] each
     "The GCN encoder on one graph: 3 levels, each a sweep over v = 0..7 updating states in place."
-    n, x = N_VERTICES, reference_feature(m, t)
+    n, x = m.max_n, reference_feature(m, t)
     if m.bidirectional:  # neighbours in both directions, total degrees
         nb = lambda v: [u for u in range(n) if a[u, v] or a[v, u]]
         din = dout = lambda v: len(nb(v))

@@ -8,39 +8,39 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import register_model
-from .data import N_VERTICES, N_TYPES, START_TYPE, END_TYPE
+from .space import get_space, space_entry
 from .models import GraphVAE
 
 # %% auto #0
-__all__ = ['N_ROWS', 'ROW_SIZE', 'to_seq', 'build_graphs', 'SeqVAE', 'SVAE', 'GraphRNN']
+__all__ = ['to_seq', 'build_graphs', 'SeqVAE', 'SVAE', 'GraphRNN']
 
 # %% ../nbs/04_seqvae.ipynb #e63aefe6
-N_ROWS = N_VERTICES - 1          # 7 rows: vertices 1..7
-ROW_SIZE = N_TYPES + N_ROWS      # 15 = 8 type one-hot + 7 edge bits
-
 def to_seq(types:torch.Tensor, # [B, 8] vertex types (-1 past the last vertex)
-           adj:torch.Tensor # [B, 8, 8] adjacency, adj[b, u, v] = edge u -> v
+           adj:torch.Tensor, # [B, 8, 8] adjacency, adj[b, u, v] = edge u -> v
+           space=None # a search space or its name (default: ENAS-6): its number of types
           )->torch.Tensor: # [B, 7, 15] float rows: type one-hot | in-edge bits
     "The S-VAE/GraphRNN sequence format of a batch of dense graphs."
-    t = types[:, 1:]
-    onehot = F.one_hot(t.clamp(min=0), N_TYPES) * (t >= 0)[..., None]
-    bits = adj[:, :N_ROWS, 1:].transpose(1, 2)  # row r (vertex r+1), column j: edge j -> r+1
+    t, n_rows = types[:, 1:], types.shape[1] - 1  # rows: vertices 1..7
+    onehot = F.one_hot(t.clamp(min=0), get_space(space).n_types) * (t >= 0)[..., None]
+    bits = adj[:, :n_rows, 1:].transpose(1, 2)  # row r (vertex r+1), column j: edge j -> r+1
     return torch.cat([onehot, bits.long()], -1).float()
 
 # %% ../nbs/04_seqvae.ipynb #c7dc3c43
 def build_graphs(type_ids:torch.Tensor, # [B, 7] types of rows 1..7 (row 7's is overridden by END)
-                 bits:torch.Tensor # [B, 7, 7] edge bits, bits[b, r, j] = edge j -> r+1
+                 bits:torch.Tensor, # [B, 7, 7] edge bits, bits[b, r, j] = edge j -> r+1
+                 space=None # a search space or its name (default: ENAS-6): input, output types
                 )->tuple[torch.Tensor, torch.Tensor]: # types [B, 8] (-1 padded), adj [B, 8, 8] Bool
     "Dense graphs from decoded rows: END forced at row 7, END takes all loose ends, stop at END."
-    B, dev = type_ids.shape[0], type_ids.device
-    types = torch.full((B, N_VERTICES), -1, dtype=torch.long, device=dev)
-    adj = torch.zeros(B, N_VERTICES, N_VERTICES, dtype=torch.bool, device=dev)
-    types[:, 0] = START_TYPE
+    sp, B, dev = get_space(space), type_ids.shape[0], type_ids.device
+    n, end = type_ids.shape[1] + 1, sp.end_type  # vertices: the input, then one per row
+    types = torch.full((B, n), -1, dtype=torch.long, device=dev)
+    adj = torch.zeros(B, n, n, dtype=torch.bool, device=dev)
+    types[:, 0] = sp.start_type
     alive = torch.ones(B, dtype=torch.bool, device=dev)
-    for v in range(1, N_VERTICES):
-        t = type_ids[:, v - 1] if v < N_VERTICES - 1 else torch.full_like(type_ids[:, 0], END_TYPE)
+    for v in range(1, n):
+        t = type_ids[:, v - 1] if v < n - 1 else torch.full_like(type_ids[:, 0], end)
         types[:, v] = torch.where(alive, t, types[:, v])
-        is_end = alive & (t == END_TYPE)
+        is_end = alive & (t == end)
         loose = adj[:, :v, :].any(2).logical_not()        # out-degree 0 among vertices 0..v-1
         new_in = torch.where(is_end[:, None], loose, bits[:, v - 1, :v].bool())
         adj[:, :v, v] = new_in & alive[:, None]
@@ -52,28 +52,31 @@ class SeqVAE(GraphVAE):
     "Sequence-encoder VAE base: GRU over the 7 rows; reparameterisation, KL, loss from `GraphVAE`."
     name = None
     def __init__(self, hs:int=501, # hidden size of the GRUs
-                 nz:int=56 # latent dimension
+                 nz:int=56, # latent dimension
+                 space=None # a search space or its name (default: ENAS-6)
                 ):
         super().__init__()
-        self.hs, self.nz = hs, nz
-        self.config = dict(hs=hs, nz=nz)
-        self.grue = nn.GRU(ROW_SIZE, hs, batch_first=True)
+        self.hs, self.nz, self.space = hs, nz, get_space(space)
+        self.n_types, self.n_rows = self.space.n_types, self.space.n_vertices - 1  # 8, 7 rows
+        self.row_size = self.n_types + self.n_rows  # 15 = 8 type one-hot + 7 edge bits
+        self.config = dict(hs=hs, nz=nz, **space_entry(self.space))
+        self.grue = nn.GRU(self.row_size, hs, batch_first=True)
         self.fc1, self.fc2 = nn.Linear(hs, nz), nn.Linear(hs, nz)
         self.fc3 = nn.Linear(nz, hs)
         self._build_decoder(hs)
 
     def encode(self, types, adj):
         "Posterior mean and log-variance, each [B, nz]."
-        _, hn = self.grue(to_seq(types, adj))
+        _, hn = self.grue(to_seq(types, adj, self.space))
         return self.fc1(hn[0]), self.fc2(hn[0])
 
     def recon_loss(self, z, types, adj):
         "Cross entropy of the 7 rows' types plus BCE of all 7 x 7 edge cells (sums), given z."
-        x = to_seq(types, adj)
+        x, k = to_seq(types, adj, self.space), self.n_types
         type_logits, edge_logits = self.decoder_logits(z, x)
         target = types[:, 1:].clamp(min=0)
-        ce = F.cross_entropy(type_logits.reshape(-1, N_TYPES), target.reshape(-1), reduction='sum')
-        bce = F.binary_cross_entropy_with_logits(edge_logits, x[:, :, N_TYPES:], reduction='sum')
+        ce = F.cross_entropy(type_logits.reshape(-1, k), target.reshape(-1), reduction='sum')
+        bce = F.binary_cross_entropy_with_logits(edge_logits, x[:, :, k:], reduction='sum')
         return ce + bce
 
     def _build_decoder(self, hs): raise NotImplementedError  # the subclass's decoder modules
@@ -100,12 +103,13 @@ class SVAE(SeqVAE):
     def _build_decoder(self, hs):
         "A GRU over seven copies of one input, and the type and edge heads of each row."
         self.grud, self.add_vertex, self.add_edges = (nn.GRU(hs, hs, batch_first=True),  # in this order
-                                                      _mlp(hs, hs, N_TYPES), _mlp(hs, hs, N_ROWS))
+                                                      _mlp(hs, hs, self.n_types),
+                                                      _mlp(hs, hs, self.n_rows))
 
     def decoder_logits(self, z, x=None):
         "Type logits [B, 7, 8] and edge logits [B, 7, 7] (x unused: not autoregressive)."
         h0 = F.relu(self.fc3(z))
-        o, _ = self.grud(h0[:, None].expand(-1, N_ROWS, -1).contiguous())
+        o, _ = self.grud(h0[:, None].expand(-1, self.n_rows, -1).contiguous())
         return self.add_vertex(o), self.add_edges(o)
 
     @torch.no_grad()
@@ -113,7 +117,7 @@ class SVAE(SeqVAE):
         "Batched generation: (types [B, 8] with -1 padding, adj [B, 8, 8] Bool)."
         tl, el = self.decoder_logits(z)
         return build_graphs(_sample_types(tl, stochastic, generator),
-                            _sample_bits(el, stochastic, generator))
+                            _sample_bits(el, stochastic, generator), self.space)
 
 # %% ../nbs/04_seqvae.ipynb #f68795ca
 @register_model('svae')
@@ -125,45 +129,45 @@ class GraphRNN(SeqVAE):
     name = 'graphrnn'
     def _build_decoder(self, hs):
         "Graph-level (rows) and edge-level (bits) GRUs, and their heads."
-        self.grud = nn.GRU(ROW_SIZE, hs, batch_first=True)
+        self.grud = nn.GRU(self.row_size, hs, batch_first=True)
         self.grud_edge = nn.GRU(1, hs, batch_first=True)
-        self.add_vertex = _mlp(hs, hs, N_TYPES)
+        self.add_vertex = _mlp(hs, hs, self.n_types)
         self.add_edge = _mlp(hs, hs, 1)
-        self.add_edges = _mlp(hs, hs, N_ROWS)  # S-VAE's edge head, created by the reference, unused
+        self.add_edges = _mlp(hs, hs, self.n_rows)  # S-VAE's edge head (the reference's), unused
 
     def decoder_logits(self, z, x):
         "Type logits [B, 7, 8] and edge logits [B, 7, 7], teacher-forced by the rows x [B, 7, 15]."
-        B = z.shape[0]
+        B, k, r = z.shape[0], self.n_types, self.n_rows
         h0 = F.relu(self.fc3(z))[None]
-        inp = torch.cat([x.new_zeros(B, 1, ROW_SIZE), x[:, :-1]], 1)
+        inp = torch.cat([x.new_zeros(B, 1, self.row_size), x[:, :-1]], 1)
         o, _ = self.grud(inp, h0)                                         # [B, 7, hs]
-        bits = x[:, :, N_TYPES:].reshape(B * N_ROWS, N_ROWS)
-        ein = torch.cat([bits.new_zeros(B * N_ROWS, 1), bits[:, :-1]], 1)[..., None]
-        eo, _ = self.grud_edge(ein, o.reshape(1, B * N_ROWS, self.hs))  # [B*7, 7, hs]
-        return self.add_vertex(o), self.add_edge(eo).reshape(B, N_ROWS, N_ROWS)
+        bits = x[:, :, k:].reshape(B * r, r)
+        ein = torch.cat([bits.new_zeros(B * r, 1), bits[:, :-1]], 1)[..., None]
+        eo, _ = self.grud_edge(ein, o.reshape(1, B * r, self.hs))  # [B*7, 7, hs]
+        return self.add_vertex(o), self.add_edge(eo).reshape(B, r, r)
 
     def _rollout(self, z, stochastic=True, generator=None, teacher=None):
         "Step-by-step decoding; feeds back samples, or the rows of `teacher` [B, 7, 15] when given."
-        B = z.shape[0]
+        B, k = z.shape[0], self.n_types
         h = F.relu(self.fc3(z))[None]
-        row = z.new_zeros(B, 1, ROW_SIZE)
+        row = z.new_zeros(B, 1, self.row_size)
         tids, allbits, tls, els = [], [], [], []
-        for r in range(N_ROWS):
+        for r in range(self.n_rows):
             o, h = self.grud(row, h)                                      # o [B, 1, hs]
             tl = self.add_vertex(o[:, 0])
             t = (_sample_types(tl, stochastic, generator) if teacher is None
-                 else teacher[:, r, :N_TYPES].argmax(-1))
+                 else teacher[:, r, :k].argmax(-1))
             he, b = o.transpose(0, 1).contiguous(), z.new_zeros(B, 1, 1)
             bits, el = [], []
-            for j in range(N_ROWS):
+            for j in range(self.n_rows):
                 eo, he = self.grud_edge(b, he)
                 l = self.add_edge(eo[:, 0])[:, 0]
                 bj = (_sample_bits(l, stochastic, generator) if teacher is None
-                      else teacher[:, r, N_TYPES + j] > 0.5)
+                      else teacher[:, r, k + j] > 0.5)
                 bits.append(bj); el.append(l)
                 b = bj.float()[:, None, None]
             bits = torch.stack(bits, 1)
-            row = torch.cat([F.one_hot(t, N_TYPES).float(), bits.float()], 1)[:, None]
+            row = torch.cat([F.one_hot(t, k).float(), bits.float()], 1)[:, None]
             tids.append(t); allbits.append(bits); tls.append(tl); els.append(torch.stack(el, 1))
         return (torch.stack(tids, 1), torch.stack(allbits, 1),
                 torch.stack(tls, 1), torch.stack(els, 1))
@@ -172,7 +176,7 @@ class GraphRNN(SeqVAE):
     def decode(self, z, stochastic:bool=True, generator=None):
         "Batched autoregressive generation: (types [B, 8] with -1 padding, adj [B, 8, 8] Bool)."
         tids, bits, _, _ = self._rollout(z, stochastic, generator)
-        return build_graphs(tids, bits)
+        return build_graphs(tids, bits, self.space)
 
 # %% ../nbs/04_seqvae.ipynb #1ddac6b2
 @register_model('graphrnn')

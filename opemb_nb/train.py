@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .core import atomic_torch_save, provenance, default_device, flush_denormals
 from .zoo import make_model, model_names
-from .data import load_enas6, ENASData, N_LAYERS, N_TYPES
+from .data import ENASData
+from .space import DEFAULT_SPACE, get_space, space_entry
 from .runs import (TrainingError, RunFileError, RunFileWarning, read_log, read_config,
                            write_log, write_config, latent_name, save_latents, run_action,
                            clean_run_dir, resume_point, read_embedding, save_embedding,
@@ -82,30 +83,36 @@ class TypeHead(torch.nn.Module):
     "Training-only head: the operation of each layer vertex from the latent mean, weight fading."
     def __init__(self, nz:int, # latent size of the model it trains
                  weight:float=1.0, # lambda at step 0
-                 steps:int|None=None # lambda fades linearly to 0 over these steps; None: constant
+                 steps:int|None=None, # lambda fades linearly to 0 over these steps; None: constant
+                 space=None # the model's search space or its name (default: ENAS-6)
                 ):
         super().__init__()
-        self.lin, self.weight, self.steps = torch.nn.Linear(nz, N_LAYERS * N_TYPES), weight, steps
+        sp = get_space(space)  # the layer vertices: all but the input and the output
+        self.n_layers, self.n_types = sp.n_vertices - 2, sp.n_types
+        self.lin = torch.nn.Linear(nz, self.n_layers * self.n_types)
+        self.weight, self.steps = weight, steps
         self.register_buffer('lam', torch.tensor(float(weight)), persistent=False)
     def at(self, step:int):
         "Set lambda for optimiser step `step` of the iteration."
         f = 1.0 if self.steps is None else max(0.0, 1 - step / self.steps)
         self.lam.fill_(self.weight * f)
-    def forward(self, mu): return self.lin(mu).view(-1, N_LAYERS, N_TYPES)
+    def forward(self, mu): return self.lin(mu).view(-1, self.n_layers, self.n_types)
     def loss(self, model, types, adj, beta:float=0.005):
         "`model.loss` plus lambda times the head's cross-entropy: (loss, recon, KLD), batch sums."
         mu, logvar = model.encode(types, adj)
         z = model.reparameterize(mu, logvar)
         recon, kld = model.recon_loss(z, types, adj), model.kld(mu, logvar)
-        ce = F.cross_entropy(self(mu).flatten(0, 1), types[:, 1:1 + N_LAYERS].flatten(),
+        ce = F.cross_entropy(self(mu).flatten(0, 1), types[:, 1:1 + self.n_layers].flatten(),
                              reduction='sum')
         return recon + beta * kld + self.lam * ce, recon, kld
 
 # %% ../nbs/05_train.ipynb #0614287a
-def run_data(subset:int|None=None # first N training graphs (and ~N/9 test graphs); None = all
+def run_data(subset:int|None=None, # first N training graphs (and ~N/9 test graphs); None = all
+             space=None # a search space or its name (default: ENAS-6)
             )->tuple[ENASData, ENASData]:
     "Training and test graphs of a run."
-    tr, te = load_enas6('train'), load_enas6('test')
+    sp = get_space(space)
+    tr, te = sp.load('train'), sp.load('test')
     ntr, nte = len(tr), len(te)
     if subset is not None:
         if not 1 <= subset <= ntr:
@@ -205,6 +212,7 @@ class TrainConfig:
     recipe:str|dict|None=None
     init_embedding:str|None=None # iteration 1 starts from this embedding_iter<t>.npy of another run
     monitor:int=0 # each epoch, log the test recon and greedy accuracy of the first N test graphs
+    space:str|None=None # the search space, a registered name or a `SearchSpace` (default: ENAS-6)
     # --- how to run it
     device:str|None=None # 'cpu' or 'cuda' (default: cuda when available)
     # torch.compile backend of the training step ('inductor': CUDA graphs on a GPU; default: eager)
@@ -246,10 +254,12 @@ def resolved(self:TrainConfig)->TrainConfig:
     if torch.device(device).type == 'cuda' and not torch.cuda.is_available():
         raise TrainingError("device 'cuda' requested but no GPU is available")
     model_kwargs = dict(sorted((self.model_kwargs or {}).items()))
-    paper = ((self.epochs, self.subset, model_kwargs, n_iterations)
+    sp = get_space(self.space)
+    paper = (sp.name == DEFAULT_SPACE and (self.epochs, self.subset, model_kwargs, n_iterations)
              == (PAPER_SETTINGS['epochs'], None, {}, default_iterations(self.model)))
     return replace(self, model_kwargs=model_kwargs, iterations=n_iterations, batch_size=batch_size,
                    lr=lr, recipe=recipe, device=device,
+                   space=None if sp.name == DEFAULT_SPACE else sp,  # None: ENAS-6
                    scale=self.scale or ('paper' if paper else 'quick'))
 
 # %% ../nbs/05_train.ipynb #5919690e
@@ -263,6 +273,7 @@ def settings(self:TrainConfig,
             )->dict:
     "config.json's `settings` of a resolved config: the run's identity."
     s = {k: getattr(self, k) for k in RUN_SETTINGS}
+    if self.space is not None: s.update(space_entry(get_space(self.space)))  # ENAS-6: none
     if self.recipe['name'] != 'paper': s['recipe'] = self.recipe  # paper runs keep theirs unchanged
     if init_embedding is not None: s['init_embedding'] = init_embedding
     if self.monitor: s['monitor'] = self.monitor  # test graphs measured each epoch
@@ -301,8 +312,12 @@ class Iteration:
     epoch:int=0 # epochs finished
 
 # %% ../nbs/05_train.ipynb #ee9c2d74
-def _new_model(name, model_kwargs, device, emb=None):
-    model = make_model(name, **(model_kwargs or {})).to(device)
+def _model_kwargs(model_kwargs:dict|None, space=None)->dict:
+    "The constructor keywords of a run's model: its overrides, and its search space unless ENAS-6."
+    return {**(model_kwargs or {}), **({} if space is None else dict(space=space))}
+
+def _new_model(name, model_kwargs, device, emb=None, space=None):
+    model = make_model(name, **_model_kwargs(model_kwargs, space)).to(device)
     if emb is not None:
         if getattr(model, 'op_embedding', None) is None:
             raise TrainingError(f"{name} has no operation embedding to carry over")
@@ -322,7 +337,8 @@ def _optim(params, lr, recipe=None, steps:int=1):
 def _type_head(recipe, model):
     "The recipe's training-only `TypeHead` for `model` (on its device), or None."
     if not (recipe or {}).get('type_head'): return None
-    return TypeHead(model.nz, recipe['type_head'], recipe.get('type_head_steps')).to(model.device)
+    return TypeHead(model.nz, recipe['type_head'], recipe.get('type_head_steps'),
+                    getattr(model, 'space', None)).to(model.device)
 
 def _params(model, head=None)->list:
     "The parameters the optimiser trains: the model's, then the type head's."
@@ -337,7 +353,7 @@ def start_iteration(c:TrainConfig, # the run's resolved config
                    )->Iteration:
     "A new iteration, seeded, or the one `ckpt` left, restored."
     if ckpt is None: seed_everything(c.seed)
-    m = _new_model(c.model, c.model_kwargs, c.device, None if ckpt else emb)
+    m = _new_model(c.model, c.model_kwargs, c.device, None if ckpt else emb, c.space)
     head = _type_head(c.recipe, m)
     steps = c.epochs * math.ceil(n_train / c.batch_size)
     opt, sched = _optim(_params(m, head), c.lr, c.recipe, steps)
@@ -439,7 +455,7 @@ def start_run(out, # the run directory
               te:ENASData # the test graphs
              )->dict: # config.json
     "Write the config.json of a run starting or continuing: status 'running'."
-    probe = make_model(c.model, **c.model_kwargs)
+    probe = make_model(c.model, **_model_kwargs(c.model_kwargs, c.space))
     note = f"first {len(tr)} training and first {len(te)} test graphs of the published split"
     prov = provenance(c.model, c.epochs, c.scale, c.device, iterations=c.iterations, seed=c.seed,
                       subset=c.subset)
@@ -519,7 +535,7 @@ def train(model:str, # registered model name ('dvae', 'dvae-emb', 'gcn', 'gcn-em
     if action == 'skip': return _summary(out, read_config(out), read_log(out), skipped=True)
     ckpt, done = resume_point(out, c.epochs, c.iterations) if action == 'resume' else (None, None)
     clean_run_dir(out, replace=action == 'replace')
-    tr, te = (d.to(c.device) for d in run_data(c.subset))
+    tr, te = (d.to(c.device) for d in run_data(c.subset, c.space))
     cfg = start_run(out, c, settings, tr, te)
     rows = ckpt['log'] if ckpt else done[1] if done else []
     first, emb = ((ckpt['iteration'], ckpt['emb_init']) if ckpt else
@@ -609,7 +625,8 @@ def load_pretrained(name:str, # e.g. 'dvae' or 'dvae-emb' (see `pretrained_names
     except Exception as e:
         raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e}); reinstall the package or "
                          f"export it again")
-    m = make_model(d['model'], **d['model_kwargs'])
+    space = d.get('settings', {}).get('space')  # None: ENAS-6
+    m = make_model(d['model'], **_model_kwargs(d['model_kwargs'], space))
     m.load_state_dict({k: v.float() if v.is_floating_point() else v
                        for k, v in d['state_dict'].items()})
     m.pretrained = {k: v for k, v in d.items() if k != 'state_dict'}
@@ -627,7 +644,7 @@ _CLI_TYPES = dict(model=Param(choices=model_names()), device=Param(choices=['cpu
 def train_command(*, out:str, # run directory
                   hs:pos_int=None, # hidden size (default: the paper's 501)
                   nz:pos_int=None, # latent size (default: the paper's 56)
-                  **settings # the fields of `TrainConfig` (but model_kwargs, scale, flush_denormal)
+                  **settings # `TrainConfig`'s fields but model_kwargs, scale, flush_denormal, space
                  )->dict:
     "Train a graph VAE on ENAS-6 with the paper's recipe (Adam 1e-4, batch 32) or another one."
     kw = {k: v for k, v in dict(hs=hs, nz=nz).items() if v is not None}
@@ -638,6 +655,6 @@ def train_command(*, out:str, # run directory
           f"recon {f['recon']:.4f}, kl {f['kl']:.4f} per graph; {s['seconds']:.1f} s of training")
     return s
 
-train_command = config_signature(train_command, exclude=('model_kwargs', 'scale', 'flush_denormal'),
-                                 types=_CLI_TYPES)
+train_command = config_signature(train_command, types=_CLI_TYPES,
+                                 exclude=('model_kwargs', 'scale', 'flush_denormal', 'space'))
 train_cli = cli_command(train_command, 'opemb train', warns=(RunFileWarning,))

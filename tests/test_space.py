@@ -185,3 +185,86 @@ def test_bo_decodes_and_scores_a_second_space(chain4):
     with pytest.raises(ValueError, match="ENAS-6 architectures only, not those of search space "
                                          "'chain4'"):
         as_evaluator('surrogate', space=chain4)
+
+
+# ------------------------------------------------------------------------------------------------
+# the library's real models and its training, built for Chain4
+MODELS = ['dvae', 'dvae-emb', 'gcn', 'svae', 'graphrnn']
+
+
+@pytest.mark.parametrize('name', MODELS)
+def test_a_real_model_learns_a_second_space(chain4, name):
+    "Built for Chain4: its sizes, its config (naming the space), a falling loss, 4-vertex decodes."
+    from opemb_nb.zoo import make_model
+    torch.manual_seed(0)
+    m = make_model(name, hs=8, nz=2, space=chain4)
+    assert m.space is chain4 and m.config['space'] == 'chain4'
+    again = make_model(m.name, **m.config)  # the config rebuilds it, the space by its name
+    assert again.space.name == 'chain4'
+    assert [p.shape for p in again.parameters()] == [p.shape for p in m.parameters()]
+    d = chain4.load('train')
+    opt = torch.optim.Adam(m.parameters(), lr=0.03)
+    losses = []
+    for _ in range(8):
+        opt.zero_grad()
+        loss, recon, kld = m.loss(d.types, d.adj)
+        loss.backward(); opt.step(); losses.append(loss.item())
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0], losses
+    t, a = m.eval().decode(torch.randn(40, 2))
+    assert t.shape == (40, 4) and a.shape == (40, 4, 4) and a.dtype == torch.bool
+    assert (t[:, 0] == chain4.start_type).all() and chain4.check_types(t) is t  # -1: no vertex
+
+
+@pytest.mark.parametrize('name', ['dvae', 'svae'])
+def test_decode_counts_and_table1_of_a_real_model_on_a_second_space(chain4, name):
+    "Particle decoding (D-VAE) and grouped plain decodes (S-VAE), empty results and Table 1."
+    from opemb_nb.metrics import table1_metrics
+    from opemb_nb.models import decode_batched, decode_counts
+    from opemb_nb.zoo import make_model
+    torch.manual_seed(0)
+    m = make_model(name, hs=8, nz=2, space='chain4').eval()
+    t, a, c, src = decode_counts(m, torch.randn(3, 2), 20, torch.Generator().manual_seed(0))
+    assert t.shape[1:] == (4,) and a.shape[1:] == (4, 4)
+    assert torch.bincount(src, weights=c.double()).tolist() == [20.] * 3
+    empty = decode_counts(m, torch.zeros(0, 2), 5)
+    assert [x.shape for x in empty] == [(0, 4), (0, 4, 4), (0,), (0,)]
+    assert [x.shape for x in decode_batched(m, torch.zeros(0, 2))] == [(0, 4), (0, 4, 4)]
+    r = table1_metrics(m, decodes=3, n_prior=10, prior_decodes=2, space=chain4)
+    assert r['space'] == 'chain4' and r['recon_total'] == 3 and r['n_generated'] == 20
+
+
+@pytest.mark.parametrize('name', ['dvae', 'gcn'])
+def test_dense_models_equal_their_definition_on_a_second_space(chain4, name):
+    "The batched loss of D-VAE and GCN equals the per-graph reference on 4-vertex graphs (float64)."
+    from opemb_nb.models import reference_decode, reference_loss
+    from opemb_nb.zoo import make_model
+    torch.manual_seed(0)
+    m = make_model(name, hs=8, nz=2, space=chain4).double().eval()
+    d = chain4.load()
+    for mode in ('dense', 'compact'):
+        m.compute_mode = mode
+        torch.testing.assert_close(torch.stack(m.loss(d.types, d.adj)),
+                                   torch.stack(reference_loss(m, d.types, d.adj)))
+    z = torch.randn(5, 2, dtype=torch.float64)
+    t, a = m.decode(z, stochastic=False)
+    for i in range(5):
+        rt, ra = reference_decode(m, z[i:i + 1])
+        assert torch.equal(rt, t[i]) and torch.equal(ra, a[i])
+
+
+def test_train_runs_on_a_second_space(chain4, tmp_path):
+    "`train(space=...)`: Chain4's split, its name in settings and model config, the type head."
+    from opemb_nb.runs import read_config, read_log
+    from opemb_nb.train import train
+    kw = dict(epochs=2, device='cpu', model_kwargs=dict(hs=8, nz=2), quiet=True, save_every=1)
+    s = train('dvae', tmp_path / 'run', space=chain4, recipe='cpu-types', **kw)
+    assert (s['status'], s['n_train'], s['n_test']) == ('complete', 3, 1)
+    cfg = read_config(tmp_path / 'run')
+    assert cfg['settings']['space'] == 'chain4' and cfg['model_config']['space'] == 'chain4'
+    assert cfg['provenance']['scale'] == 'quick'
+    assert all(np.isfinite(r['loss']) for r in read_log(tmp_path / 'run'))
+    z = np.load(tmp_path / 'run' / 'latent_epoch2.npz')
+    assert z['Z_train'].shape == (3, 2) and z['Z_test'].shape == (1, 2)
+    assert train('dvae', tmp_path / 'run', space='chain4', recipe='cpu-types', **kw)['skipped']
+    with pytest.raises(Exception, match='other settings'):  # ENAS-6 is another run
+        train('dvae', tmp_path / 'run', recipe='cpu-types', **kw)
