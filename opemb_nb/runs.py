@@ -237,7 +237,8 @@ def _run_model(out:Path, cfg:dict):
             and isinstance(s.get('model_kwargs'), dict)):
         raise RunFileError(f"{p}: no model name or settings.model_kwargs "
                            f"(not a config.json written by opemb train); {_RESTORE}")
-    try: return make_model(cfg['model'], **s['model_kwargs'])
+    space = {'space': s['space']} if s.get('space') else {}  # a run in another search space
+    try: return make_model(cfg['model'], **s['model_kwargs'], **space)
     except (ValueError, TypeError) as e:
         raise RunFileError(f"{p}: describes no model this package can build ({_why(e)}); "
                            f"{_RESTORE}")

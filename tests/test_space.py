@@ -268,3 +268,6 @@ def test_train_runs_on_a_second_space(chain4, tmp_path):
     assert train('dvae', tmp_path / 'run', space='chain4', recipe='cpu-types', **kw)['skipped']
     with pytest.raises(Exception, match='other settings'):  # ENAS-6 is another run
         train('dvae', tmp_path / 'run', recipe='cpu-types', **kw)
+    from opemb_nb.runs import load_run  # a run of another space reads back as a model of that space
+    m = load_run(tmp_path / 'run', 'cpu')[0]
+    assert m.space.name == 'chain4' and m.decode(torch.zeros(2, 2), stochastic=False)[0].shape == (2, 4)
