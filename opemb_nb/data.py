@@ -277,7 +277,8 @@ OP_COLORS = ('#cccccc', '#cccccc',  # by vertex type: input, output,
 
 def draw_arch(arch, # flat ENAS string or `(types, adj)` pair
               ax=None, # matplotlib axes to draw on
-              title:str|None=None # title above the drawing
+              title:str|None=None, # title above the drawing
+              type_names:tuple|None=None # names of the vertex types (default: ENAS-6's)
              ):
     "Draw one architecture as a DAG, vertices top to bottom, skip connections as arcs."
     import matplotlib.pyplot as plt
@@ -285,7 +286,7 @@ def draw_arch(arch, # flat ENAS string or `(types, adj)` pair
     t, a = (to_dense([arch]) if isinstance(arch, str)
             else (torch.as_tensor(arch[0])[None], torch.as_tensor(arch[1])[None]))
     t, a = t[0].tolist(), a[0]
-    n = sum(x >= 0 for x in t)
+    n, names = sum(x >= 0 for x in t), type_names or TYPE_NAMES
     if ax is None: _, ax = plt.subplots(figsize=(2.2, 4.2))
     ys = {v: -v for v in range(n)}
     for u, v in a[:n, :n].nonzero().tolist():
@@ -294,8 +295,8 @@ def draw_arch(arch, # flat ENAS string or `(types, adj)` pair
                                      arrowstyle='-|>', mutation_scale=8, lw=0.8, color='#555555',
                                      shrinkA=9, shrinkB=9))
     for v in range(n):
-        name = TYPE_NAMES[t[v]] if 0 <= t[v] < len(TYPE_NAMES) else '?'
-        fc = OP_COLORS[t[v]] if 0 <= t[v] < 8 else 'w'
+        name = names[t[v]] if 0 <= t[v] < len(names) else '?'
+        fc = OP_COLORS[t[v]] if 0 <= t[v] < len(OP_COLORS) else 'w'
         ax.text(0, ys[v], name, ha='center', va='center', fontsize=7,
                 bbox=dict(boxstyle='round,pad=0.3', fc=fc, ec='k', lw=0.5))
     ax.set_xlim(-1.4, 1.4); ax.set_ylim(-n + 0.4, 0.6); ax.axis('off')

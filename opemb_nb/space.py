@@ -4,14 +4,14 @@
 
 # %% ../nbs/21_space.ipynb #3e8eba84
 from __future__ import annotations
-import abc
+import abc, importlib
 import numpy as np
 import torch
 from .data import OPS, TYPE_NAMES, START_TYPE, END_TYPE, N_VERTICES, ENASData
 from .data import load_enas6, to_dense, from_dense, is_valid_enas, graph_key
 
 # %% auto #0
-__all__ = ['SPACES', 'DEFAULT_SPACE', 'SearchSpace', 'register_space', 'ENAS6', 'get_space', 'space_entry']
+__all__ = ['SPACES', 'DEFAULT_SPACE', 'SPACE_MODULES', 'SearchSpace', 'register_space', 'ENAS6', 'get_space', 'space_entry']
 
 # %% ../nbs/21_space.ipynb #0e5228cd
 class SearchSpace(abc.ABC):
@@ -109,11 +109,15 @@ class ENAS6(SearchSpace):
         return load_enas6(split, **kwargs)
 
 # %% ../nbs/21_space.ipynb #e9f97318
+SPACE_MODULES = ('opemb_nb.nbgraph',)  # modules that register the library's other spaces
+
 def get_space(space:str|SearchSpace|None=None # a registered name, a `SearchSpace`, or None (ENAS-6)
              )->SearchSpace:
     "The search space `space` names (the default, ENAS-6, for None)."
     if space is None: space = DEFAULT_SPACE
     if isinstance(space, SearchSpace): return space
+    if isinstance(space, str) and space not in SPACES:  # the other spaces register on import
+        for m in SPACE_MODULES: importlib.import_module(m)
     if not isinstance(space, str) or space not in SPACES:
         raise ValueError(f"unknown search space {space!r}; known: {', '.join(SPACES)}")
     return SPACES[space]()

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+import opemb_nb.nbgraph  # noqa: F401  the library's other spaces, registered before any test runs
 from opemb_nb.data import split_indices
 from opemb_nb.space import ENAS6, SPACES, SearchSpace, get_space, register_space
 
@@ -51,10 +52,10 @@ def chain4():
     assert SPACES == before
 
 
-@pytest.fixture(params=['enas6', 'chain4'])
+@pytest.fixture(params=['enas6', 'nasbench-graph', 'chain4'])
 def space(request):
     if request.param == 'chain4': yield request.getfixturevalue('chain4')
-    else: yield get_space('enas6')
+    else: yield get_space(request.param)
 
 
 def test_contract(space):
@@ -84,7 +85,8 @@ def test_contract(space):
 def test_chain4_is_one_class(chain4):
     assert isinstance(chain4, Chain4) and chain4.name == 'chain4' and SPACES['chain4'] is Chain4
     assert get_space(chain4) is chain4
-    with pytest.raises(ValueError, match="unknown search space 'nope'; known: enas6, chain4"):
+    with pytest.raises(ValueError, match="unknown search space 'nope'; known: enas6, nasbench-graph, "
+                                         ".*, chain4$"):
         get_space('nope')
     d = chain4.load()
     assert d.archs == ['aa', 'ab', 'ba', 'bb']
