@@ -25,6 +25,7 @@ from .gp import (GPPosterior, fit_sgp, fit_exact_gp, standardise_acc, cpu_fit_se
                          median_lengthscale, rmse_pearson, fit_settings,
                          _latent_provenance)
 from .runs import latest_latent, load_latent, run_meta, load_run
+from .train import run_space
 from .models import decode_counts, decode_batched, encode_mu
 from .graphs import average_path_length, clustering_coefficient
 
@@ -550,10 +551,11 @@ def bo_run(run_dir, # a training run directory
            figures:bool=True, # write the figures
            verbose:bool=False,
            workers:int|str=1, # processes running seeds side by side, or 'auto' (same results)
-           space=None # a search space or its name (default: ENAS-6)
+           space=None # the run's search space, checked (default: the one it was trained in)
           )->dict:
     "BO for a training run: writes DIR/bo.json (latent search) or DIR/bo_pool.json (pool), figures."
-    run_dir, sp = Path(run_dir), get_space(space); meta = run_meta(run_dir)
+    run_dir, meta = Path(run_dir), run_meta(run_dir)
+    sp = run_space(run_dir, space)  # its table, decoding and scoring
     workers = min(resolve_workers(workers, seeds), seeds)
     lat_path, epoch = latest_latent(run_dir)
     prov = _latent_provenance(meta, epoch, device or 'cpu')
@@ -698,7 +700,7 @@ from .cli import Param, cli_command, pos_int, print_json, workers_arg
 def bo_command(run_dir:str, # training run directory
                # how proposed architectures are scored
                evaluator:Param(choices=['table', 'surrogate'])='table',
-               pool:bool=False, # pool search over the 19,020 table architectures (exact) instead
+               pool:bool=False, # pool search over the table's architectures (ENAS-6's 19,020)
                rounds:pos_int=10, # BO rounds
                batch:pos_int=50, # points proposed per round
                seeds:pos_int=10, # independent searches (seeds 1..N)

@@ -4,11 +4,12 @@
 
 # %% ../nbs/09_graphs.ipynb #6a8fa0e0
 from __future__ import annotations
+import warnings
 import numpy as np
 import torch
 from scipy import stats
 from .data import to_igraph
-from .space import get_space
+from .space import DEFAULT_SPACE, get_space, space_entry
 from .paper import paper_value
 from .cli import Param, cli_command, print_json
 
@@ -72,34 +73,39 @@ def graph_stats(split:str='train', # 'train' (what the reference used), 'test' o
                 space=None # a search space or its name (default: ENAS-6)
                )->dict:
     "APL and clustering of a split's architectures, their Pearson r with accuracy, the group sizes."
-    d = get_space(space).load(split, path=path)
+    d = get_space(space).load(split, **({} if path is None else dict(path=path)))
     apl, cc = average_path_length(d.adj), clustering_coefficient(d.adj)
     ok = np.isfinite(cc)
     gid, labels = accuracy_groups(d.acc)
-    return dict(split=split, n=len(d), apl_r=float(stats.pearsonr(apl, d.acc)[0]),
-                cc_r=float(stats.pearsonr(cc[ok], d.acc[ok])[0]),
-                apl_spearman=float(stats.spearmanr(apl, d.acc)[0]),
-                cc_spearman=float(stats.spearmanr(cc[ok], d.acc[ok])[0]),
+    r = lambda f, x, sel=slice(None): float(f(x[sel], d.acc[sel])[0])
+    with warnings.catch_warnings():  # a measure constant over the split: its r is undefined, NaN
+        warnings.simplefilter('ignore', stats.ConstantInputWarning)
+        rs = dict(apl_r=r(stats.pearsonr, apl), cc_r=r(stats.pearsonr, cc, ok),
+                  apl_spearman=r(stats.spearmanr, apl), cc_spearman=r(stats.spearmanr, cc, ok))
+    return dict(split=split, n=len(d), **rs,
                 groups={l: int((gid == k).sum()) for k, l in enumerate(labels)},
                 apl=apl, cc=cc, acc=d.acc, group=gid)
 
 # %% ../nbs/09_graphs.ipynb #7f8af579
 def graph_stats_command(
     split:Param(choices=['train', 'test', 'all'])='train', # which architectures (the paper: train)
-    data:str|None=None, # another ENAS file in the same format (default: the shipped ENAS-6 file)
+    data:str|None=None, # another data file of the space in its format (default: the shipped one)
+    space:str=DEFAULT_SPACE, # search space of the architectures, a registered name
     json:bool=False # print one JSON object
    )->dict:
     "Pearson r of APL and clustering with accuracy, and the six accuracy groups (§4.4)."
-    s = graph_stats(split, path=data)
-    out = {k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman', 'cc_spearman',
-                             'groups')}
+    sp = get_space(space)
+    s = graph_stats(split, path=data, space=sp)
+    out = {**space_entry(sp), **{k: s[k] for k in ('split', 'n', 'apl_r', 'cc_r', 'apl_spearman',
+                                                   'cc_spearman', 'groups')}}
     if json: print_json(out)
     else:
-        print(f"split {split}: n = {s['n']}")
-        print(f"average path length    Pearson r = {s['apl_r']:+.4f}  "
-              f"(paper {paper_value('apl_r'):+.2f})")
-        print(f"clustering coefficient Pearson r = {s['cc_r']:+.4f}  "
-              f"(paper {paper_value('cc_r'):+.2f})")
+        enas = sp.name == DEFAULT_SPACE  # the paper's numbers are ENAS-6's
+        paper = lambda k: f"  (paper {paper_value(k):+.2f})" if enas else ''
+        print(f"{'' if enas else f'search space {sp.name}, '}split {split}: n = {s['n']}")
+        r = lambda k: f"{s[k]:+.4f}" if np.isfinite(s[k]) else 'undefined (a constant measure)'
+        print(f"average path length    Pearson r = {r('apl_r')}{paper('apl_r')}")
+        print(f"clustering coefficient Pearson r = {r('cc_r')}{paper('cc_r')}")
         print('accuracy groups: ' + ', '.join(f"{k}: {v}" for k, v in s['groups'].items()))
     return out
 

@@ -11,6 +11,7 @@ from .core import atomic_write_json, provenance, default_device, model_device, e
 from .runs import load_run, config_meta
 from .space import DEFAULT_SPACE, get_space, space_entry
 from .models import decode_counts, encode_mu, default_batch_size
+from .train import run_space
 
 # %% auto #0
 __all__ = ['evaluate_cli', 'seeded', 'recon_accuracy', 'generation_metrics', 'prior_samples', 'prior_validity', 'table1_metrics',
@@ -149,13 +150,14 @@ def evaluate_run(run_dir, # a training run directory (see `opemb_nb.train`)
                  n_test:int|None=None, # only the first `n_test` test graphs (quick checks)
                  scale:str|None=None, # provenance label (default: the run's own, if recorded)
                  write:bool=True, # write `DIR/metrics.json`
-                 space=None # a search space or its name (default: ENAS-6)
+                 space=None # the run's search space, checked (default: the one it was trained in)
                 )->dict:
     "Table 1 metrics of a trained run, written to `DIR/metrics.json` with provenance."
     device = device or default_device()
     model, config, _ = load_run(run_dir, device)
     m = table1_metrics(model, decodes=decodes, n_prior=n_prior, prior_decodes=prior_decodes,
-                       seed=seed, batch_size=batch_size, n_test=n_test, space=get_space(space))
+                       seed=seed, batch_size=batch_size, n_test=n_test,
+                       space=run_space(config, space))  # its own splits
     meta = config_meta(config)
     m['provenance'] = provenance(getattr(model, 'name', None) or meta['model'], meta['epochs'],
                                  scale or meta['scale'], device, iterations=meta['iterations'],

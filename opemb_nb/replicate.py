@@ -4,17 +4,19 @@
 
 # %% ../nbs/11_replicate.ipynb #0944ce6c
 from __future__ import annotations
-import copy, hashlib, json, math, re, sys, time
+import copy, hashlib, inspect, json, math, re, sys, time
 from pathlib import Path
 import numpy as np
 from .core import (atomic_write_json, provenance, default_device, device_name, git_commit,
                            flush_denormals, MODELS, parse_run, run_name, run_model)
 from .runs import read_config
+from .space import DEFAULT_SPACE, get_space, space_entry
 
 # %% auto #0
 __all__ = ['SEARCH_MODELS', 'CPU_EPOCHS', 'GCN_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'DERIVED', 'STEPS', 'replicate_cli',
-           'weights_hash', 'Ledger', 'scale_runs', 'train_runs', 'replicate_model', 'summary_entry', 'replicate',
-           'load_summary', 'read_artifact', 'search_rows', 'replicate_command']
+           'scale_settings', 'results_dir', 'skip_reason', 'weights_hash', 'Ledger', 'scale_runs', 'train_runs',
+           'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'read_artifact', 'search_rows',
+           'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
 SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SNE)
@@ -69,6 +71,64 @@ SCALES = {
         seeds=1,
         **copy.deepcopy(PAPER_EVALUATION)),
 }
+
+# %% ../nbs/11_replicate.ipynb #0fa3a10a
+def scale_settings(scale:str, # a name in `SCALES`
+                   space=None # a search space or its name (default: ENAS-6)
+                  )->dict:
+    "A scale's settings with its `name` (and `space` unless ENAS-6), sized by the space's data."
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
+    sp = get_space(space)
+    cfg = dict(copy.deepcopy(SCALES[scale]), name=scale, **space_entry(sp))
+    t, n_train = cfg['train'], len(sp.load('train'))
+    if t['subset'] is not None and t['subset'] >= n_train: t['subset'] = None  # its whole split
+    return cfg
+
+# %% ../nbs/11_replicate.ipynb #3d9ce727
+def results_dir(scale:str, # a name in `SCALES`
+                space=None # a search space or its name (default: ENAS-6)
+               )->Path:
+    "The default results folder of a scale: `results/<scale>`, then `<space>` unless ENAS-6."
+    return Path('results', scale, *space_entry(get_space(space)).values())
+
+def _space_folder(out, space)->Path:
+    "The results folder `out`, unless its summary is of another search space (a ValueError)."
+    out, sp, p = Path(out), get_space(space), Path(out) / 'summary.json'
+    if p.exists() and (was := json.loads(p.read_text()).get('space', DEFAULT_SPACE)) != sp.name:
+        raise ValueError(f"{out}: holds the results of search space {was!r}, not {sp.name!r}; "
+                         f"give that space or another results folder")
+    return out
+
+# %% ../nbs/11_replicate.ipynb #2b0b683d
+def _default(fn, name:str):
+    "The default of parameter `name` of `fn`."
+    return inspect.signature(fn).parameters[name].default
+
+def skip_reason(step:str, # a step after training: 'evaluate', 'predict', 'tsne', 'bo_pool' or 'bo'
+                settings:dict, # its settings at the scale (e.g. `SCALES[scale]['bo']`)
+                run, # the run directory (its config.json holds the sizes of its splits)
+                space=None # the run's search space or its name (default: ENAS-6)
+               )->str|None: # None: the step can run
+    "Why a step cannot run on a run of `space`: it is for ENAS-6 only, or too big for its data."
+    sp = get_space(space)
+    if step == 'bo' and settings.get('evaluator') == 'surrogate' and sp.name != DEFAULT_SPACE:
+        return "the surrogate evaluator scores ENAS-6 architectures only"
+    if step == 'tsne':
+        from opemb_nb.latent import tsne_run
+        cfg, k = read_config(run) or {}, settings.get('k', _default(tsne_run, 'k'))
+        n_tr = min(cfg.get('n_train') or 0, settings.get('max_points') or math.inf)
+        n_te = cfg.get('n_test') or 0
+        if n_tr <= k or n_te < 2:
+            return (f"t-SNE needs 2 test graphs and its {k}-neighbour smoothness more than {k} "
+                    f"training graphs; the run has {n_te} and {n_tr}")
+    if step == 'bo_pool':
+        from opemb_nb.bo import bo_run
+        n_init = settings.get('n_init', _default(bo_run, 'n_init'))
+        n = n_init + settings['rounds'] * settings['batch']
+        if n > (pool := len(sp.load())):
+            return f"the pool search queries {n} architectures; the table has {pool}"
+    return None
 
 # %% ../nbs/11_replicate.ipynb #ae929599
 def _hash(obj)->str:
@@ -142,7 +202,7 @@ def _train_kw(run, cfg, device, quiet, out):
                       subset=t['subset'], device=device, save_every=t['save_every'],
                       model_kwargs=t['model_kwargs'], quiet=quiet, scale=cfg['name'],
                       recipe=t.get('recipe'), init_embedding=init, seed=seed,
-                      monitor=t.get('monitor', 0),
+                      monitor=t.get('monitor', 0), space=cfg.get('space'),  # None: ENAS-6
                       compile=(t.get('gpu_compile') or {}).get(name) if gpu else None)
 
 def _train_step(run, out, cfg, device, quiet):
@@ -227,12 +287,13 @@ def replicate_model(name:str, # a run of the scale: a model name or `dvae-emb-t2
                     scale:str='quick', # a name in `SCALES`: 'quick', 'cpu' or 'paper'
                     device=None, # 'cpu' or 'cuda' (default: cuda when available)
                     steps=None, # restrict to these steps (default: all)
-                    quiet:bool=True # no progress bars
+                    quiet:bool=True, # no progress bars
+                    space=None # a search space or its name (default: ENAS-6)
                    )->dict:
     "Train and evaluate one model at a scale, skipping what is complete and current; its summary."
-    cfg = dict(SCALES[scale], name=scale)
+    cfg = scale_settings(scale, space)
     device = device or default_device()
-    out = Path(out); run = out / name
+    out = _space_folder(out, space); run = out / name
     want = lambda s: steps is None or s in steps
     if want('train'): train_runs([(name, None)], out, cfg, device, 1, quiet)  # records the training
     L = Ledger(out / 'ledger.json')
@@ -243,6 +304,9 @@ def replicate_model(name:str, # a run of the scale: a model name or `dvae-emb-t2
         if not want(step): continue
         stamp = _hash([settings, w])
         if L.current(f'{name}/{step}', stamp, run / artifact): continue
+        if (why := skip_reason(step, settings, run, space)):  # recorded, not run
+            L.record(f'{name}/{step}', stamp, 0., skipped=why)
+            print(f"{name}: {step} skipped: {why}", file=sys.stderr); continue
         tic = time.perf_counter(); fn()
         L.record(f'{name}/{step}', stamp, time.perf_counter() - tic, device=device_name(device))
         print(f"{name}: {step} done in {L.d[f'{name}/{step}']['seconds']:.1f} s", file=sys.stderr)
@@ -293,39 +357,46 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
         rows = read_log(run)
         e.update(milestones(rows, n_steps // (st['epochs'] * st['iterations'])))
     e['metrics_provenance'], e['sgp_provenance'] = m.get('provenance'), g.get('provenance')
+    skipped = {k.split('/', 1)[1]: v['skipped'] for k, v in L.d.items()
+               if k.startswith(f'{name}/') and v.get('skipped')}
+    if skipped: e['skipped'] = skipped  # steps its search space cannot run, and why
     return e
 
 # %% ../nbs/11_replicate.ipynb #028ed56d
 STEPS = ('train', 'evaluate', 'predict', 'tsne', 'bo_pool', 'bo')  # a model's pipeline, in order
 
-def _write_summary(out, scale, runs, device, tic)->dict:
+def _write_summary(out, cfg, runs, device, tic)->dict:
     "Update OUT/summary.json with the entries of `runs`, the claims over seeds, and provenance."
     from opemb_nb.paper import claims
     old = _read(out / 'summary.json').get('models', {})
     entries = {**old, **{n: summary_entry(n, out) for n in runs}}
-    summ = dict(scale=scale, settings=SCALES[scale], models=entries)
+    scale, settings = cfg['name'], {k: v for k, v in cfg.items() if k not in ('name', 'space')}
+    summ = dict(scale=scale, **space_entry(get_space(cfg.get('space'))), settings=settings,
+                models=entries)  # the space: none for ENAS-6
     summ['claims'] = claims(summ)
-    summ['provenance'] = provenance(None, SCALES[scale]['train']['epochs'], scale,
+    summ['provenance'] = provenance(None, cfg['train']['epochs'], scale,
                                     device or default_device(),
                                     seconds_this_call=round(time.perf_counter() - tic, 1))
     atomic_write_json(out / 'summary.json', summ)
     return summ
 
 def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 'paper' (GPU)
-              out=None, # results folder (default: results/<scale>)
+              out=None, # results folder (default: `results_dir(scale, space)`)
               models=MODELS, # which models
               device=None, # 'cpu' or 'cuda' (default: cuda when available)
               steps=None, # run only these steps: train, evaluate, predict, tsne, bo_pool, bo (None: the scale's)
               quiet:bool=True, # no progress bars
-              seeds:int|None=None # training seeds 1..N; None: the scale's (`SCALES[scale]['seeds']`)
+              seeds:int|None=None, # training seeds 1..N; None: the scale's (its `seeds`)
+              space=None # a search space or its name (default: ENAS-6)
              )->dict:
     "Replicate the paper's experiments for `models` at `scale`; writes, returns OUT/summary.json."
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
     bad = [m for m in models if m not in MODELS]
     if bad: raise ValueError(f"unknown model(s) {bad}; the paper's six are {', '.join(MODELS)}")
-    out = Path(out or Path('results') / scale); out.mkdir(parents=True, exist_ok=True)
-    tic, cfg = time.perf_counter(), dict(SCALES[scale], name=scale)
+    sp = get_space(space)
+    out = _space_folder(out or results_dir(scale, sp), sp); out.mkdir(parents=True, exist_ok=True)
+    tic, cfg = time.perf_counter(), scale_settings(scale, sp)
     steps = steps or cfg.get('steps')  # a scale may leave out steps by default (the cpu scale: 'bo')
     device = device or default_device()
     flush_denormals()  # denormals of converged models slow every CPU step (benchmarks/denormals.py)
@@ -342,8 +413,8 @@ def replicate(scale:str='quick', # 'quick' (CPU, minutes), 'cpu' (fast recipe), 
             print(f"== {name} ({scale} scale, seed {seed}, run {i + 1} of {len(batch)}; "
                   f"{time.perf_counter() - tic:.0f} s since the start)", file=sys.stderr,
                   flush=True)
-            replicate_model(name, out, scale, device, later, quiet)
-        summ = _write_summary(out, scale, [n for n, _ in batch], device, tic)
+            replicate_model(name, out, scale, device, later, quiet, sp)
+        summ = _write_summary(out, cfg, [n for n, _ in batch], device, tic)
     print(f"== {scale} scale done in {time.perf_counter() - tic:.0f} s: {out / 'summary.json'}",
           file=sys.stderr, flush=True)
     return summ
@@ -408,19 +479,24 @@ def search_rows(folder, # a scale's results folder, e.g. results/cpu
     "The §4.3–4.5 results of a scale beside the paper's: graph statistics, searches, t-SNE."
     from opemb_nb.core import PAPER_NAMES
     from opemb_nb.paper import paper_value
-    if graph_stats is None:
-        from opemb_nb.graphs import graph_stats as stats; graph_stats = stats('train')
-    rows = [{'quantity': f"§4.4 Pearson r, {q}", 'paper': paper_value(k),
-             'ours': round(graph_stats[k], 3), 'source': 'ENAS-6 train split'}
-            for k, q in (('apl_r', 'average path length'), ('cc_r', 'clustering coefficient'))]
     folder = Path(folder)
+    summ = _read(folder / 'summary.json')  # its search space, and the steps it skipped
+    space = summ.get('space', DEFAULT_SPACE); enas = space == DEFAULT_SPACE
+    if graph_stats is None:
+        from opemb_nb.graphs import graph_stats as stats; graph_stats = stats('train', space=space)
+    rows = [{'quantity': f"§4.4 Pearson r, {q}", 'paper': paper_value(k) if enas else '—',
+             'ours': round(graph_stats[k], 3),
+             'source': f"{'ENAS-6' if enas else space} train split"}
+            for k, q in (('apl_r', 'average path length'), ('cc_r', 'clustering coefficient'))]
     for k in SEARCH_MODELS:
         run, name = folder / k, PAPER_NAMES[k]
+        skipped = (summ.get('models', {}).get(k) or {}).get('skipped') or {}
         if (r := read_artifact(run / 'bo_pool.json')): rows += _pool_rows(r, name)
         if (r := read_artifact(run / 'bo.json')): rows.append(_latent_row(r, name))
         elif run.exists():
-            rows.append({'quantity': f"latent-space BO, {name}", 'paper': '—',
-                         'ours': 'not run at this scale (see the BO chapter for its cost)',
+            why = (f"skipped: {skipped['bo']}" if 'bo' in skipped
+                   else 'not run at this scale (see the BO chapter for its cost)')
+            rows.append({'quantity': f"latent-space BO, {name}", 'paper': '—', 'ours': why,
                          'source': f"no bo.json in {folder.name}/{k}"})
         if (r := read_artifact(run / 'tsne.json')): rows.append(_tsne_row(r, name))
     return rows
@@ -431,15 +507,16 @@ from .cli import Param, cli_command, pos_int
 def replicate_command(
     # quick (CPU minutes), cpu (full split, fast recipe) or paper (GPU)
     scale:Param(choices=list(SCALES))='quick',
-    out:str|None=None, # results folder (default: results/<scale>)
+    out:str|None=None, # results folder (default: results/<scale>, and /<space> unless enas6)
     models:Param(nargs='+', choices=list(MODELS))=MODELS, # models to run, of the paper's six
     device:Param(choices=['cpu', 'cuda'])=None, # default: cuda when available
     steps:Param(nargs='+', choices=list(STEPS))=None, # only these steps (default: the scale's; all but bo at the cpu scale)
     seeds:pos_int=None, # training seeds 1..N (default: the scale's; cpu: 5)
-    progress:bool=False # show training progress bars
+    progress:bool=False, # show training progress bars
+    space:str=DEFAULT_SPACE # search space of the architectures, a registered name
    )->dict:
     "Train and evaluate the six models at a scale (quick, cpu, paper), writing OUT/summary.json."
-    s = replicate(scale, out, models, device, steps, quiet=not progress, seeds=seeds)
+    s = replicate(scale, out, models, device, steps, quiet=not progress, seeds=seeds, space=space)
     for n, e in s['models'].items():  # every run of the scale
         f = lambda v: '  n/a ' if v is None else f"{v:6.3f}"
         print(f"{n:9s} recon {f(e['recon_acc'])} valid {f(e['validity'])} "

@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from .core import atomic_torch_save, provenance, default_device, flush_denormals
 from .zoo import make_model, model_names
 from .data import ENASData
-from .space import DEFAULT_SPACE, get_space, space_entry
+from .space import DEFAULT_SPACE, SearchSpace, get_space, space_entry
 from .runs import (TrainingError, RunFileError, RunFileWarning, read_log, read_config,
                            write_log, write_config, latent_name, save_latents, run_action,
                            clean_run_dir, resume_point, read_embedding, save_embedding,
@@ -24,9 +24,9 @@ from .runs import (TrainingError, RunFileError, RunFileWarning, read_log, read_c
 # %% auto #0
 __all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'RUN_SETTINGS', 'train', 'PLATEAU_EXIT', 'train_command', 'train_cli',
            'default_iterations', 'recipe_settings', 'lr_factor', 'TypeHead', 'run_data', 'seed_everything', 'rng_state',
-           'set_rng_state', 'train_epoch', 'TrainingDiverged', 'TrainConfig', 'config_signature', 'Iteration',
-           'start_iteration', 'next_epoch', 'save_checkpoint', 'end_epoch', 'end_iteration', 'start_run', 'finish_run',
-           'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained']
+           'set_rng_state', 'train_epoch', 'TrainingDiverged', 'TrainConfig', 'run_space', 'config_signature',
+           'Iteration', 'start_iteration', 'next_epoch', 'save_checkpoint', 'end_epoch', 'end_iteration', 'start_run',
+           'finish_run', 'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained']
 
 # %% ../nbs/05_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1,
@@ -278,6 +278,20 @@ def settings(self:TrainConfig,
     if init_embedding is not None: s['init_embedding'] = init_embedding
     if self.monitor: s['monitor'] = self.monitor  # test graphs measured each epoch
     return s
+
+# %% ../nbs/05_train.ipynb #d8efc6ec
+def run_space(run, # a run directory, or its config.json as a dict
+              space=None # the space asked for (a name or a `SearchSpace`); None: the run's
+             )->SearchSpace:
+    "The search space a run was trained in (settings.space; none: ENAS-6), checked against `space`."
+    st = (run if isinstance(run, dict) else read_config(run) or {}).get('settings')
+    sp = get_space(st.get('space') if isinstance(st, dict) else None)
+    asked = sp if space is None else get_space(space)
+    if asked.name != sp.name:
+        where = '' if isinstance(run, dict) else f"{run}: "
+        raise ValueError(f"{where}the run was trained in search space {sp.name!r}, "
+                         f"not {asked.name!r}")
+    return sp
 
 # %% ../nbs/05_train.ipynb #deef4ba0
 def config_signature(func, # `func(own parameters..., **settings)`
@@ -644,11 +658,12 @@ _CLI_TYPES = dict(model=Param(choices=model_names()), device=Param(choices=['cpu
 def train_command(*, out:str, # run directory
                   hs:pos_int=None, # hidden size (default: the paper's 501)
                   nz:pos_int=None, # latent size (default: the paper's 56)
+                  space:str=DEFAULT_SPACE, # search space of the architectures, a registered name
                   **settings # `TrainConfig`'s fields but model_kwargs, scale, flush_denormal, space
                  )->dict:
-    "Train a graph VAE on ENAS-6 with the paper's recipe (Adam 1e-4, batch 32) or another one."
+    "Train a graph VAE of a search space (default: ENAS-6) with the paper's recipe or another one."
     kw = {k: v for k, v in dict(hs=hs, nz=nz).items() if v is not None}
-    s = train(out_dir=out, model_kwargs=kw, **settings)
+    s = train(out_dir=out, model_kwargs=kw, space=space, **settings)
     f = s['final']
     print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; "
           f"iteration {f['iteration']}, epoch {f['epoch']}: loss {f['loss']:.4f}, "

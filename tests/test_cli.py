@@ -11,10 +11,10 @@ from opemb_nb.train import RunFileError, TrainingDiverged, TrainingError
 MINIMAL = {'graph-stats': [], 'train': ['--model', 'svae', '--out', 'x'], 'evaluate': ['d'], 'predict': ['d'], 'tsne': ['d'],
            'bo': ['d'], 'replicate': []}
 DEFAULTS = {  # every option of every command and its default (the hand-written parsers' before the one builder)
-    'graph-stats': dict(split='train', data=None, json=False),
+    'graph-stats': dict(split='train', data=None, space='enas6', json=False),
     'train': dict(model='svae', out='x', epochs=300, iterations=None, subset=None, device=None, seed=1, resume=False,
                   overwrite=False, hs=None, nz=None, save_every=100, checkpoint_every=1, recipe=None, lr=None, batch_size=None,
-                  beta=0.005, init_embedding=None, compile=None, monitor=0, quiet=False),
+                  beta=0.005, init_embedding=None, compile=None, monitor=0, quiet=False, space='enas6'),
     'evaluate': dict(run_dir='d', json=False, device=None, seed=0, decodes=100, n_prior=1000, prior_decodes=10, batch_size=None,
                      n_test=None, scale=None),
     'predict': dict(run_dir='d', seeds=1, exact_seeds=1, inducing=500, epochs=80, subset=4000, device=None, workers=1,
@@ -23,7 +23,7 @@ DEFAULTS = {  # every option of every command and its default (the hand-written 
     'bo': dict(run_dir='d', evaluator='table', pool=False, rounds=10, batch=50, seeds=10, attempts=500, first_valid=False,
                grid=10000, maxiter=150, gp_epochs=80, inducing=500, device=None, random_baseline=False, workers=1, json=False),
     'replicate': dict(scale='quick', out=None, models=('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn'), device=None,
-                      steps=None, seeds=None, progress=False),
+                      steps=None, seeds=None, progress=False, space='enas6'),
 }
 
 
@@ -66,7 +66,9 @@ def test_option_values():
                                        ('bo', ['d', '--rounds', '0']), ('bo', ['d', '--workers', 'many']),
                                        ('bo', ['d', '--evaluator', 'oracle']), ('predict', ['d', '--seeds', 'x']),
                                        ('tsne', ['d', '--k', 'many']), ('evaluate', []), ('replicate', ['--scale', 'huge']),
-                                       ('graph-stats', ['--split', 'valid'])])
+                                       ('graph-stats', ['--split', 'valid']), ('graph-stats', ['--space', 'nope']),
+                                       ('train', ['--model', 'svae', '--out', 'x', '--space', 'nope']),
+                                       ('replicate', ['--space', 'nope'])])
 def test_usage_errors_exit_2(name, argv, capsys):
     with pytest.raises(SystemExit) as e: cli(name)(argv)
     assert e.value.code == 2
