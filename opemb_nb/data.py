@@ -13,7 +13,7 @@ import torch
 # %% auto #0
 __all__ = ['OPS', 'START_TYPE', 'END_TYPE', 'TYPE_NAMES', 'N_LAYERS', 'N_VERTICES', 'N_TYPES', 'BURN_IN', 'N_ARCHS', 'OP_COLORS',
            'ENASFormatError', 'parse_line', 'data_path', 'read_enas_file', 'split_indices', 'ENASData', 'load_enas6',
-           'to_dense', 'from_dense', 'to_igraph', 'from_igraph', 'is_valid_enas', 'graph_key', 'draw_arch']
+           'to_dense', 'as_batch', 'from_dense', 'to_igraph', 'from_igraph', 'is_valid_enas', 'graph_key', 'draw_arch']
 
 # %% ../nbs/01_data.ipynb #6b70f7bd
 OPS = ('conv3x3', 'sep-conv3x3', 'conv5x5', 'sep-conv5x5',
@@ -179,13 +179,21 @@ def to_dense(archs:list, # flat ENAS strings of 6 layers (21 ints each)
         adj[:, :i, i + 1] |= flat[:, _OFFS[i] + 1:_OFFS[i] + 1 + i].astype(bool)
     return torch.from_numpy(types), torch.from_numpy(adj)
 
+# %% ../nbs/01_data.ipynb #1529a634
+def as_batch(types, # [N, V] or [V] vertex types (tensor or nested lists)
+             adj # [N, V, V] or [V, V] adjacency
+            )->tuple[torch.Tensor, torch.Tensor]:
+    "Dense graphs as tensors with a leading graph axis, the adjacency Bool."
+    types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
+    if types.ndim == 1: types, adj = types[None], adj[None]
+    return types, adj
+
 # %% ../nbs/01_data.ipynb #a5fa487c
 def from_dense(types:torch.Tensor, # [N, 8] vertex types (-1 past the last vertex)
                adj:torch.Tensor # [N, 8, 8] adjacency, adj[n, u, v] = edge u -> v
               )->list[str]: # flat ENAS strings
     "Flat ENAS strings of dense graphs (inverse of `to_dense`)."
-    types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
-    if types.ndim == 1: types, adj = types[None], adj[None]
+    types, adj = as_batch(types, adj)
     t, a = types.cpu().numpy(), adj.cpu().numpy()
     nv = (t >= 0).sum(1)
     out = []
@@ -226,8 +234,7 @@ def is_valid_enas(types:torch.Tensor, # [N, 8] vertex types, -1 past the last ve
                   n_vertices:int|None=None # if given, also require exactly this many vertices
                  )->torch.Tensor: # BoolTensor [N]
     "ENAS validity of a batch of dense graphs (the rules of the reference's `is_valid_ENAS`)."
-    types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
-    if types.ndim == 1: types, adj = types[None], adj[None]
+    types, adj = as_batch(types, adj)
     N, V = types.shape
     present = types >= 0
     nv = present.sum(1)
@@ -259,8 +266,7 @@ def graph_key(types:torch.Tensor, # [N, 8] vertex types (-1 past the last vertex
               adj:torch.Tensor # [N, 8, 8] adjacency
              )->torch.Tensor: # LongTensor [N]: equal iff `is_same_DAG`
     "A 64-bit key per dense graph: equal keys iff same vertex count, types and in-neighbours."
-    types, adj = torch.as_tensor(types), torch.as_tensor(adj).bool()
-    if types.ndim == 1: types, adj = types[None], adj[None]
+    types, adj = as_batch(types, adj)
     if (adj & ~torch.ones(adj.shape[-2:], dtype=torch.bool, device=adj.device).triu(1)).any():
         raise ValueError("graph_key needs vertices in topological order "
                          "(strictly upper-triangular adjacency)")
