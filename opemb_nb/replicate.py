@@ -83,6 +83,8 @@ def scale_settings(scale:str, # a name in `SCALES`
     cfg = dict(copy.deepcopy(SCALES[scale]), name=scale, **space_entry(sp))
     t, n_train = cfg['train'], len(sp.load('train'))
     if t['subset'] is not None and t['subset'] >= n_train: t['subset'] = None  # its whole split
+    if sp.name != DEFAULT_SPACE and cfg['bo'].get('evaluator') == 'surrogate':
+        cfg['bo']['evaluator'] = 'table'  # the surrogate knows ENAS-6 only: the space's own table
     return cfg
 
 # %% ../nbs/11_replicate.ipynb #3d9ce727
