@@ -38,7 +38,8 @@ SCALES = {
                    save_every=10),
         seeds=1,
         evaluate=dict(decodes=20, n_prior=200, prior_decodes=5),
-        predict=dict(seeds=3),
+        # a pipeline check: short GP fits (minutes per model, not Table 2's converged fit)
+        predict=dict(seeds=2, epochs=20, n_inducing=200, exact_subset=1000, exact_steps=30),
         tsne=dict(max_points=1000),
         bo_pool=dict(pool=True, rounds=5, batch=20, seeds=3, evaluator='table'),
         bo=dict(rounds=2, batch=8, seeds=2, decode_attempts=50, evaluator='surrogate', n_grid=2000,
