@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_core.ipynb #b788abd8
 from __future__ import annotations
-import contextlib, datetime, io, json, operator, os, platform, re, subprocess, tempfile
+import contextlib, datetime, io, json, operator, os, platform, re, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ __all__ = ['PAPER_NAMES', 'MODELS', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_w
            'atomic_torch_save', 'atomic_savez', 'git_commit', 'default_device', 'device_name', 'model_device',
            'eval_mode', 'provenance', 'parse_run', 'run_name', 'run_model', 'results_root', 'find_artifact',
            'recorded_benchmarks', 'register_model', 'flush_denormals', 'default_workers', 'resolve_workers',
-           'worker_init', 'parallel_map']
+           'exit_with_parent', 'worker_init', 'parallel_map']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -228,11 +228,24 @@ def resolve_workers(workers, # a number of processes >= 1, 'auto', or None (= 1)
         raise ValueError(f"workers must be an integer >= 1 or 'auto', got {workers!r}")
     return w
 
+# %% ../nbs/18_core.ipynb #36777352
+def exit_with_parent(poll:float=0.5 # seconds between looks at the parent
+                    )->threading.Thread: # the watching daemon thread
+    "End this process as soon as the process that started it has ended."
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent: time.sleep(poll)
+        os._exit(1)  # the parent is gone (this process was handed to another)
+    t = threading.Thread(target=watch, name='exit_with_parent', daemon=True)
+    t.start()
+    return t
+
 # %% ../nbs/18_core.ipynb #badd9d9f
 def worker_init():
-    "Set up a worker process for CPU work: one torch thread, and denormal numbers flushed to zero."
+    "Set up a worker process: one torch thread, denormals flushed to zero, and an end with its parent."
     torch.set_num_threads(1)
     flush_denormals()
+    exit_with_parent()
 
 # %% ../nbs/18_core.ipynb #e68a30eb
 def parallel_map(fn, # a picklable function of one argument (module level, or a `functools.partial`)
