@@ -31,8 +31,8 @@ from .graphs import average_path_length, clustering_coefficient
 
 # %% auto #0
 __all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'TableEvaluator', 'arch_features', 'SurrogateEvaluator',
-           'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search', 'top_architectures', 'bo_run',
-           'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
+           'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search', 'top_threshold',
+           'queries_to_top', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
 
 # %% ../nbs/08_bo.ipynb #306ffbac
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -512,6 +512,24 @@ def random_search(acc_pool, n_queries:int, seed:int=1)->dict:
     acc = np.asarray(acc_pool, np.float64)
     q = np.random.default_rng(seed + 10_000).choice(len(acc), n_queries, replace=False)
     return dict(seed=seed, queries=q.tolist(), best_so_far=np.maximum.accumulate(acc[q]).tolist())
+
+# %% ../nbs/08_bo.ipynb #69b8d684
+def top_threshold(acc, # the accuracies of a whole table
+                  top:float=0.001 # the fraction at the top: 0.001 = the best 0.1 %
+                 )->float:
+    "The accuracy of the worst architecture among the table's best `top` fraction (at least one)."
+    a = np.sort(np.asarray(acc, np.float64))
+    return float(a[-max(1, math.ceil(top * len(a)))])
+
+# %% ../nbs/08_bo.ipynb #d7d6d553
+def queries_to_top(curves:list, # best-so-far curves, one per search seed (`pool_bo`, `random_search`)
+                   threshold:float # the accuracy to reach (`top_threshold`)
+                  )->dict: # per_seed (None: never), median (inf: more than `n`), reached, n
+    "Queries each search needed to first reach `threshold`, and their median over seeds."
+    per = [next((i + 1 for i, b in enumerate(c) if b >= threshold), None) for c in curves]
+    n = max(len(c) for c in curves)
+    med = float(np.median([math.inf if p is None else p for p in per]))
+    return dict(per_seed=per, median=med, reached=sum(p is not None for p in per), n=n)
 
 # %% ../nbs/08_bo.ipynb #df5bc66a
 def _pool_latents(run_dir, sp, model=None):
