@@ -677,7 +677,10 @@ def plot_bo(results:dict, path=None):
     return fig
 
 # %% ../nbs/08_bo.ipynb #df9558b7
-def plot_pool(results:dict, path=None):
+def plot_pool(results:dict, # model name -> its `bo_pool.json`
+              path=None, # where to save the figure (None: not saved)
+              ylabel:str='best weight-sharing accuracy found' # the target, in words (ENAS-6's)
+             ):
     "Pool BO: best table accuracy vs queries, mean ± std over seeds, per model and random search."
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5.5, 3.4)); rand = None
@@ -692,7 +695,7 @@ def plot_pool(results:dict, path=None):
         ax.fill_between(x, m - s, m + s, color='k', alpha=0.1)
         ax.axhline(next(iter(results.values()))['table_max'], color='grey', lw=0.8, ls=':',
                    label='best in table')
-    ax.set_xlabel('queries'); ax.set_ylabel('best weight-sharing accuracy found')
+    ax.set_xlabel('queries'); ax.set_ylabel(ylabel)
     ax.legend(fontsize=7)
     plt.tight_layout()
     if path: fig.savefig(path, dpi=120)
