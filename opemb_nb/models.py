@@ -16,9 +16,9 @@ from .embedding import make_encoding
 
 # %% auto #0
 __all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'reference_feature',
-           'reference_gated_sum', 'reference_encode', 'reference_edges', 'reference_recon', 'reference_loss',
-           'reference_decode', 'default_batch_size', 'model_space', 'encode_mu', 'decode_batched', 'decode_counts',
-           'GCN', 'reference_encode_gcn']
+           'reference_gated_sum', 'reference_encode', 'reference_edges', 'twin_decisions', 'reference_recon',
+           'reference_loss', 'reference_decode', 'default_batch_size', 'model_space', 'encode_mu', 'decode_batched',
+           'decode_counts', 'GCN', 'reference_encode_gcn']
 
 # %% ../nbs/03_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -301,6 +301,24 @@ def reference_edges(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
         h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
         state[v] = m.grud(x_v, h_in)
     return preds, scores
+
+# %% ../nbs/03_models.ipynb #f15c1c4f
+def twin_decisions(types:torch.Tensor, # [N, V] vertex types
+                   adj:torch.Tensor # [N, V, V] Bool adjacency
+                  )->torch.Tensor: # LongTensor [N]
+    "Edge decisions of each graph that the decoder must answer differently on identical inputs."
+    T, A = torch.as_tensor(types).cpu().tolist(), torch.as_tensor(adj).cpu().bool().numpy()
+    out = []
+    for t, a in zip(T, A):
+        sig, n = [], 0  # sig[u]: what vertex u's decoder state depends on
+        for v in range(len(t)):
+            sig.append((t[v], tuple(sorted(sig[u] for u in range(v) if a[u, v]))))
+            said_no = set()  # candidates answered 'no' since the last added edge
+            for u in range(v - 1, -1, -1):  # nearest first, as the decoder asks
+                if a[u, v]: n += sig[u] in said_no; said_no = set()
+                else: said_no.add(sig[u])
+        out.append(n)
+    return torch.tensor(out, dtype=torch.long)
 
 # %% ../nbs/03_models.ipynb #43765a5f
 def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)

@@ -14,7 +14,7 @@ from .space import SearchSpace, register_space
 
 # %% auto #0
 __all__ = ['NBG_OPS', 'N_COMPUTE', 'NBG_N_VERTICES', 'WIRINGS', 'DATASETS', 'DEFAULT_DATASET', 'parse_arch', 'format_arch',
-           'nbg_to_dense', 'is_valid_nbg', 'nbg_key', 'nbg_from_dense', 'bench_table', 'NASBenchGraph']
+           'depth_first', 'nbg_to_dense', 'is_valid_nbg', 'nbg_key', 'nbg_from_dense', 'bench_table', 'NASBenchGraph']
 
 # %% ../nbs/22_nbgraph.ipynb #b0b7fc8f
 NBG_OPS = ('gat', 'gcn', 'gin', 'cheb', 'sage', 'arma', 'graph', 'fc', 'skip')  # package order
@@ -52,11 +52,32 @@ def format_arch(link, # 4 inputs: 0 (the raw input) or an earlier node
     "The architecture string of a wiring and its operations."
     return f"{' '.join(map(str, link))} | {' '.join(ops)}"
 
+# %% ../nbs/22_nbgraph.ipynb #f539f0ca
+@lru_cache(maxsize=None)
+def depth_first(link:tuple, # 4 inputs: 0 (the raw input) or an earlier node
+                ops:tuple # 4 operation names
+               )->tuple[tuple, tuple]: # (link, ops) of the same architecture
+    "The same architecture with its computing nodes numbered depth first, larger subtrees first."
+    kids = [[j + 1 for j, l in enumerate(link) if l == u] for u in range(N_COMPUTE + 1)]
+    size = lambda u: 1 + sum(size(c) for c in kids[u])
+    shape = lambda u: (NBG_OPS.index(ops[u - 1]), tuple(sorted(shape(c) for c in kids[u])))
+    order = []
+    def visit(u):
+        order.append(u)
+        for c in sorted(kids[u], key=lambda c: (-size(c), shape(c))): visit(c)
+    visit(0)
+    new = {old: i for i, old in enumerate(order)}
+    return tuple(new[link[u - 1]] for u in order[1:]), tuple(ops[u - 1] for u in order[1:])
+
 # %% ../nbs/22_nbgraph.ipynb #89e1e142
-def nbg_to_dense(archs:list # architecture strings
+def nbg_to_dense(archs:list, # architecture strings
+                 order:str='depth-first' # the numbering of the computing nodes: 'depth-first' or 'given'
                 )->tuple[torch.Tensor, torch.Tensor]: # types [N, 6], adj [N, 6, 6]
-    "Dense graphs of NAS-Bench-Graph architectures: input, the 4 computing nodes, output."
+    "Dense graphs of NAS-Bench-Graph architectures: input, the 4 computing nodes (depth first), output."
+    if order not in ('depth-first', 'given'):
+        raise ValueError(f"search space 'nasbench-graph': order must be 'depth-first' or 'given', got {order!r}")
     parsed = [parse_arch(a) for a in archs]
+    if order == 'depth-first': parsed = [depth_first(*p) for p in parsed]
     link = torch.tensor([p[0] for p in parsed], dtype=torch.long).view(-1, N_COMPUTE)
     ops = torch.tensor([[NBG_OPS.index(o) for o in p[1]] for p in parsed], dtype=torch.long)
     n, V = len(archs), NBG_N_VERTICES
