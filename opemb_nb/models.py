@@ -303,22 +303,34 @@ def reference_edges(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
     return preds, scores
 
 # %% ../nbs/03_models.ipynb #f15c1c4f
+def _state_ids(types:torch.Tensor, adj:torch.Tensor)->torch.Tensor:
+    "[N, V] one integer per vertex: equal when the decoder's states are (type, then predecessors, recursively)."
+    N, V = types.shape
+    mix = lambda h: (h * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) ^ (h >> 29)  # wraps around in int64
+    h = torch.zeros(N, V, dtype=torch.long)
+    for v in range(V):  # a multiset hash of the predecessors' ids, then the type
+        h[:, v] = mix(types[:, v] + 1 + (adj[:, :v, v].long() * mix(h[:, :v])).sum(1))
+    return h
+
 def twin_decisions(types:torch.Tensor, # [N, V] vertex types
                    adj:torch.Tensor # [N, V, V] Bool adjacency
                   )->torch.Tensor: # LongTensor [N]
-    "Edge decisions of each graph that the decoder must answer differently on identical inputs."
-    T, A = torch.as_tensor(types).cpu().tolist(), torch.as_tensor(adj).cpu().bool().numpy()
-    out = []
-    for t, a in zip(T, A):
-        sig, n = [], 0  # sig[u]: what vertex u's decoder state depends on
-        for v in range(len(t)):
-            sig.append((t[v], tuple(sorted(sig[u] for u in range(v) if a[u, v]))))
-            said_no = set()  # candidates answered 'no' since the last added edge
-            for u in range(v - 1, -1, -1):  # nearest first, as the decoder asks
-                if a[u, v]: n += sig[u] in said_no; said_no = set()
-                else: said_no.add(sig[u])
-        out.append(n)
-    return torch.tensor(out, dtype=torch.long)
+    "Decisions of each graph (edges, types) that the decoder must answer differently on identical inputs."
+    t, a = torch.as_tensor(types).cpu().long(), torch.as_tensor(adj).cpu().bool()
+    N, V = t.shape
+    h, n, idx = _state_ids(t, a), torch.zeros(N, dtype=torch.long), torch.arange(V)
+    for v in range(1, V):
+        yes = a[:, :v, v]  # [N, v]: the true edges u -> v, asked nearest first
+        pos = torch.where(yes, idx[:v], v)
+        nxt = torch.cat([pos.flip(1).cummin(1).values.flip(1)[:, 1:], torch.full((N, 1), v)], 1)
+        # a 'yes' to u after a 'no' to a twin u2 of u, asked since the last added edge (u < u2 < next yes)
+        between = (idx[:v, None] < idx[None, :v]) & (idx[None, None, :v] < nxt[:, :, None])  # [N, u, u2]
+        same = h[:, :v, None] == h[:, None, :v]
+        n += (yes[:, :, None] & between & same).any(2).sum(1)
+        if 1 < v < V - 1:  # the type of v, read from vertex v-1's state (the last vertex's is forced)
+            w = torch.arange(1, v)
+            n += ((h[:, w - 1] == h[:, v - 1, None]) & (t[:, w] != t[:, v, None])).any(1)
+    return n
 
 # %% ../nbs/03_models.ipynb #43765a5f
 def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)

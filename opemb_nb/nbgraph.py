@@ -14,7 +14,8 @@ from .space import SearchSpace, register_space
 
 # %% auto #0
 __all__ = ['NBG_OPS', 'N_COMPUTE', 'NBG_N_VERTICES', 'WIRINGS', 'DATASETS', 'DEFAULT_DATASET', 'parse_arch', 'format_arch',
-           'depth_first', 'nbg_to_dense', 'is_valid_nbg', 'nbg_key', 'nbg_from_dense', 'bench_table', 'NASBenchGraph']
+           'depth_first', 'fewest_twins', 'nbg_to_dense', 'is_valid_nbg', 'nbg_key', 'nbg_from_dense', 'bench_table',
+           'NASBenchGraph']
 
 # %% ../nbs/22_nbgraph.ipynb #b0b7fc8f
 NBG_OPS = ('gat', 'gcn', 'gin', 'cheb', 'sage', 'arma', 'graph', 'fc', 'skip')  # package order
@@ -69,13 +70,38 @@ def depth_first(link:tuple, # 4 inputs: 0 (the raw input) or an earlier node
     new = {old: i for i, old in enumerate(order)}
     return tuple(new[link[u - 1]] for u in order[1:]), tuple(ops[u - 1] for u in order[1:])
 
+# %% ../nbs/22_nbgraph.ipynb #59abbe1a
+def fewest_twins(types:torch.Tensor, # [N, 6] vertex types of graphs whose edges all point forward
+                 adj:torch.Tensor # [N, 6, 6] their Bool adjacency
+                )->tuple[torch.Tensor, torch.Tensor]: # the same graphs, renumbered
+    "Each graph numbered to ask the decoder the fewest twin decisions (ties: the smallest code)."
+    from opemb_nb.models import twin_decisions  # what the decoder of D-VAE and GCN can be asked
+    types, adj = torch.as_tensor(types).long(), torch.as_tensor(adj).bool()
+    V, C = NBG_N_VERTICES, slice(1, NBG_N_VERTICES - 1)
+    back = torch.ones(V, V, dtype=torch.bool).tril()  # edges that would point backward
+    best = torch.full((len(types),), torch.iinfo(torch.long).max)
+    out_t, out_a = types.clone(), adj.clone()
+    for p in itertools.permutations(range(1, V - 1)):
+        o = torch.tensor((0, *p, V - 1))
+        t, a = types[:, o], adj[:, o][:, :, o]
+        rows = (~(a & back).flatten(1).any(1)).nonzero().flatten()  # numberings that keep the order
+        t, a = t[rows], a[rows]
+        parent = a[:, :V - 1, C].float().argmax(1)  # [n, 4]: the vertex each node reads
+        code = ((parent * 5 ** torch.arange(N_COMPUTE)).sum(1) * len(NBG_OPS) ** N_COMPUTE
+                + ((t[:, C] - 2) * len(NBG_OPS) ** torch.arange(N_COMPUTE)).sum(1))
+        key = twin_decisions(t, a) * 5 ** N_COMPUTE * len(NBG_OPS) ** N_COMPUTE + code
+        win = key < best[rows]; r = rows[win]
+        best[r], out_t[r], out_a[r] = key[win], t[win], a[win]
+    return out_t, out_a
+
 # %% ../nbs/22_nbgraph.ipynb #89e1e142
 def nbg_to_dense(archs:list, # architecture strings
-                 order:str='depth-first' # the numbering of the computing nodes: 'depth-first' or 'given'
+                 order:str='fewest-twins' # numbering of the computing nodes: 'fewest-twins', 'depth-first', 'given'
                 )->tuple[torch.Tensor, torch.Tensor]: # types [N, 6], adj [N, 6, 6]
-    "Dense graphs of NAS-Bench-Graph architectures: input, the 4 computing nodes (depth first), output."
-    if order not in ('depth-first', 'given'):
-        raise ValueError(f"search space 'nasbench-graph': order must be 'depth-first' or 'given', got {order!r}")
+    "Dense graphs of NAS-Bench-Graph architectures: input, the 4 computing nodes (numbered by `order`), output."
+    if order not in ('fewest-twins', 'depth-first', 'given'):
+        raise ValueError(f"search space 'nasbench-graph': order must be 'fewest-twins', 'depth-first' or "
+                         f"'given', got {order!r}")
     parsed = [parse_arch(a) for a in archs]
     if order == 'depth-first': parsed = [depth_first(*p) for p in parsed]
     link = torch.tensor([p[0] for p in parsed], dtype=torch.long).view(-1, N_COMPUTE)
@@ -87,7 +113,7 @@ def nbg_to_dense(archs:list, # architecture strings
     rows, nodes = torch.arange(n)[:, None], torch.arange(1, N_COMPUTE + 1)[None]
     adj[rows, link, nodes] = True
     adj[:, 1:V - 1, V - 1] = ~adj[:, 1:V - 1, 1:V - 1].any(-1)  # leaves feed the output
-    return types, adj
+    return fewest_twins(types, adj) if order == 'fewest-twins' else (types, adj)
 
 # %% ../nbs/22_nbgraph.ipynb #19038942
 def is_valid_nbg(types:torch.Tensor, # [N, 6] vertex types (-1: no vertex)
