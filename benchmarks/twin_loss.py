@@ -5,10 +5,11 @@ For each run directory: the teacher-forced loss (nats per graph, z = mu) of trai
 reconstruction of test graphs, split by whether the graph asks a twin decision under the numbering given.
 Nothing is trained.
 
-    python benchmarks/twin_loss.py RUN... [--order given|depth-first] [--n 5000]
+    python benchmarks/twin_loss.py RUN... [--order fewest-twins|depth-first|given] [--n 5000]
 
---order is the numbering of the computing nodes that the runs were trained with: 'given' for the benchmark's
-breadth-first strings, 'depth-first' for this library's numbering (`nbgraph.depth_first`).
+--order is the numbering of the computing nodes that the runs were trained with: 'fewest-twins' for this
+library's (`nbgraph.fewest_twins`), 'depth-first' (`nbgraph.depth_first`), 'given' for the benchmark's
+breadth-first strings.
 """
 import argparse, json, sys
 from pathlib import Path
@@ -51,7 +52,7 @@ def split_loss(run, order:str, n:int)->dict:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('runs', nargs='+'); p.add_argument('--order', choices=['given', 'depth-first'], default='depth-first')
+    p.add_argument('runs', nargs='+'); p.add_argument('--order', choices=['fewest-twins', 'depth-first', 'given'], default='fewest-twins')
     p.add_argument('--n', type=int, default=5000, help='graphs of each split (from its start)')
     a = p.parse_args(argv)
     import torch; torch.set_num_threads(1)
