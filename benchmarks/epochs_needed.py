@@ -28,12 +28,13 @@ def main(argv=None):
     provs = {}
     for run in runs:
         cfg = json.loads((run / 'config.json').read_text()); st = cfg['settings']
-        c = dict(curve(run)); m = json.loads((run / 'metrics.json').read_text())
+        c = dict(curve(run)); mp = run / 'metrics.json'
+        m = json.loads(mp.read_text()) if mp.exists() else {}  # no Table 1 yet: '—'
         spe = -(-cfg['n_train'] // st['batch_size'])
         cells = [f'{100 * c[k]:.1f}' if k in c else '—' for k in marks]
         f95, f99 = first(sorted(c.items()), .95), first(sorted(c.items()), .99)
         print(f"| {run.name} | {st['epochs']} | {spe} | " + ' | '.join(cells) +
-              f" | {f95 or '—'} | {f99 or '—'} | {100 * m['recon_acc']:.2f} % |")
+              f" | {f95 or '—'} | {f99 or '—'} | " + (f"{100 * m['recon_acc']:.2f} %" if 'recon_acc' in m else '—') + " |")
         p = cfg.get('provenance', {}); provs[run.name] = (p.get('device'), p.get('date'), p.get('commit'))
     print('\nMonitored accuracy: greedy decoding of the latent mean of 300 test graphs at the end of the epoch '
           '(percent). Table 1 recon: the full test split, the evaluation protocol of the paper.\n')
