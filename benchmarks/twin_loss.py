@@ -35,6 +35,10 @@ def split_loss(run, order:str, n:int)->dict:
             if split == 'train':
                 ty, ed = m._recon_dense(mu, t, a, reduction='none')
                 nats = ty.sum(1) + ed.sum(1)
+                parent = a[:, :-1, 1:-1].float().argmax(1)  # each computing node's input: the wiring
+                by = {}
+                for w, l in zip(map(tuple, parent.tolist()), nats.tolist()): by.setdefault(w, []).append(l)
+                res['by_wiring'] = {' '.join(map(str, w)): (len(v), sum(v) / len(v)) for w, v in sorted(by.items())}
                 res.update(train_graphs=len(t), twin_share=float(twin.float().mean()),
                            nats=float(nats.mean()), nats_twin=float(nats[twin].mean()),
                            nats_other=float(nats[~twin].mean()),
@@ -62,6 +66,13 @@ def main(argv=None):
             'greedy_exact', 'greedy_same_key', 'greedy_same_key_twin', 'greedy_same_key_other']
     print('| ' + ' | '.join(cols) + ' |'); print('|' + '---|' * len(cols))
     for r in rows: print('| ' + ' | '.join(f(r[c]) for c in cols) + ' |')
+    print('\nTeacher-forced loss (nats/graph) of the training graphs by wiring (the input each computing node reads, '
+          'as numbered), with the number of graphs:\n')
+    wirings = sorted({w for r in rows for w in r['by_wiring']})
+    print('| wiring | ' + ' | '.join(r['run'] for r in rows) + ' |'); print('|---|' + '---|' * len(rows))
+    for w in wirings:
+        print(f'| {w} | ' + ' | '.join(f"{r['by_wiring'][w][1]:.3f} ({r['by_wiring'][w][0]})" if w in r['by_wiring']
+                                     else '—' for r in rows) + ' |')
     print(); print('```json'); print(json.dumps(rows)); print('```')
 
 

@@ -327,7 +327,7 @@ def twin_decisions(types:torch.Tensor, # [N, V] vertex types
         between = (idx[:v, None] < idx[None, :v]) & (idx[None, None, :v] < nxt[:, :, None])  # [N, u, u2]
         same = h[:, :v, None] == h[:, None, :v]
         n += (yes[:, :, None] & between & same).any(2).sum(1)
-        if 1 < v < V - 1:  # the type of v, read from vertex v-1's state (the last vertex's is forced)
+        if v > 1:  # the type of v, read from vertex v-1's state; the output's too (decoding forces it, the loss does not)
             w = torch.arange(1, v)
             n += ((h[:, w - 1] == h[:, v - 1, None]) & (t[:, w] != t[:, v, None])).any(1)
     return n
