@@ -84,12 +84,20 @@ def default_device()->str:
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 # %% ../nbs/18_core.ipynb #ecbe361f
+def _cpu_model()->str:
+    "The CPU's model name from /proc/cpuinfo, else what `platform` knows."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
 def device_name(device=None # torch device, or None for the default device
                )->str:
-    "A readable name of the device: the GPU model, or the CPU and its core count."
+    "A readable name of the device: the GPU model, or the CPU model and its core count."
     device = torch.device(device or default_device())
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
-    return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+    return f"cpu ({_cpu_model()}, {os.cpu_count()} cores)"
 
 # %% ../nbs/18_core.ipynb #5fa12b00
 def model_device(model # a torch module

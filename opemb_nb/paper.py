@@ -292,8 +292,9 @@ def cost_frame(summ:dict|None # a replication summary
 
 # %% ../nbs/16_paper.ipynb #6bef5bf9
 def training_core_hours(summ:dict|None # a replication summary
-                       )->tuple[int, float]: # runs with a training time, their core-hours
-    "Training core-hours of every run of a summary (each run one single-threaded process)."
-    s = [e.get('train_seconds') for e in (summ or {}).get('models', {}).values()]
-    s = [v for v in s if v]
-    return len(s), sum(s) / 3600
+                       )->tuple[int, float, int]: # runs timed, their core-hours, runs timed by CPU
+    "Training core-hours of every run of a summary: its CPU time, or its wall time where not logged."
+    s = [(e.get('train_cpu_seconds'), e.get('train_seconds'))
+         for e in (summ or {}).get('models', {}).values()]
+    s = [(c, w) for c, w in s if c or w]
+    return len(s), sum(c or w for c, w in s) / 3600, sum(bool(c) for c, _ in s)

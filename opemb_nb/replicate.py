@@ -260,7 +260,8 @@ def train_runs(runs:list[tuple[str, str|None]], # (run, run it continues from), 
             for f in DERIVED: (Path(out) / run / f).unlink(missing_ok=True)
             L.drop(run)
         if not s.get('skipped'):
-            L.record(f'{run}/train', _hash(cfg['train']), s['wall'], device=device_name(device))
+            cpu = {} if s.get('cpu_seconds') is None else dict(cpu_seconds=round(s['cpu_seconds'], 2))
+            L.record(f'{run}/train', _hash(cfg['train']), s['wall'], device=device_name(device), **cpu)
         f = s.get('final') or {}
         print(f"{run}: training {'already complete' if s.get('skipped') else 'done'} "
               f"({len(done)}/{len(runs)}; recon {f.get('recon', float('nan')):.3f} nats/graph; "
@@ -345,7 +346,8 @@ def summary_entry(name:str, # a run of the scale (a model name, or `dvae-emb-t2`
              lr=st.get('lr'), scale=prov.get('scale'), epochs=st.get('epochs'),
              iterations=st.get('iterations'), n_train=cfg.get('n_train'), n_test=cfg.get('n_test'),
              model_config=cfg.get('model_config'), device=prov.get('device'),
-             train_seconds=s.get('seconds'), wall_seconds=round(L.seconds(f'{name}/'), 1),
+             train_seconds=s.get('seconds'), train_cpu_seconds=s.get('cpu_seconds'),
+             wall_seconds=round(L.seconds(f'{name}/'), 1),
              commit=prov.get('commit'))
     for k in ('recon_acc', 'validity', 'uniqueness', 'novelty'): e[k] = m.get(k)
     for k in ('rmse_mean', 'rmse_std', 'pearson_mean', 'pearson_std'): e[k] = g.get(k)

@@ -52,17 +52,19 @@ def _set_aside(path:Path)->Path:
 
 # %% ../nbs/15_runs.ipynb #840c4f51
 _LOG_FIELDS = ('iteration', 'epoch', 'loss', 'recon', 'kl', 'lr', 'seconds')
-_LOG_MONITOR = ('test_recon', 'test_acc')  # when the run monitors test graphs (`train(monitor=N)`)
+_LOG_OPTIONAL = ('cpu_seconds',  # the epoch's CPU time (logs before it was recorded lack it)
+                 'test_recon', 'test_acc')  # when the run monitors test graphs (`train(monitor=N)`)
 _ARTIFACTS = re.compile(r'^(config\.json|log\.csv|checkpoint\.pt|model\.pt'
                         r'|latent_(iter\d+_)?epoch\d+\.npz|embedding_iter\d+\.npy)$')
 
 def write_log(path, # the run's log.csv
               rows:list[dict] # one per epoch: iteration, epoch, loss, recon, kl, lr, seconds, ...
              ):
-    "Write a run's `log.csv` atomically, with the monitored columns when the rows have them."
+    "Write a run's `log.csv` atomically, with the optional columns that its first row has."
     buf = io.StringIO()
-    extra = tuple(k for k in _LOG_MONITOR if rows and k in rows[0])
-    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS + extra, lineterminator='\n')
+    extra = tuple(k for k in _LOG_OPTIONAL if rows and k in rows[0])
+    w = csv.DictWriter(buf, fieldnames=_LOG_FIELDS + extra, lineterminator='\n',
+                       extrasaction='ignore')  # a log resumed from an older one keeps its columns
     w.writeheader(); w.writerows(rows)
     atomic_write_bytes(path, buf.getvalue().encode())
 
@@ -70,8 +72,8 @@ def read_log(run_dir # a run directory
             )->list[dict]:
     "The rows of `log.csv` of a run, as dicts of numbers."
     with open(Path(run_dir) / 'log.csv') as f:
-        return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]
+        return [{k: (int(v) if k in ('iteration', 'epoch') else float(v)) for k, v in r.items()
+                 if v != ''} for r in csv.DictReader(f)]
 
 # %% ../nbs/15_runs.ipynb #09ca35a6
 def _config_file(run_dir, remedy:str)->dict|None:

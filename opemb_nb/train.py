@@ -398,7 +398,7 @@ def next_epoch(c:TrainConfig, # the run's resolved config
     random.shuffle(it.order)
     nb = math.ceil(len(data) / c.batch_size)
     if pbar is not None: pbar.reset(total=nb)
-    lr, tic = it.opt.param_groups[0]['lr'], time.perf_counter()
+    lr, tic, cpu = it.opt.param_groups[0]['lr'], time.perf_counter(), time.process_time()
     per_step = c.recipe['schedule'] == 'cosine'
     hook = on_batch if it.head is None else _head_hook(it.head, (it.epoch - 1) * nb, on_batch)
     sums = train_epoch(it.model, it.opt, data, it.order, c.batch_size, c.beta, hook, pbar, loss_fn,
@@ -406,7 +406,8 @@ def next_epoch(c:TrainConfig, # the run's resolved config
     if not per_step and all(map(math.isfinite, sums)): it.sched.step(sums[0])
     loss, recon, kl = (s / len(data) for s in sums)
     return sums, dict(iteration=it.number, epoch=it.epoch, loss=loss, recon=recon, kl=kl, lr=lr,
-                      seconds=round(time.perf_counter() - tic, 3))
+                      seconds=round(time.perf_counter() - tic, 3),
+                      cpu_seconds=round(time.process_time() - cpu, 3))
 
 # %% ../nbs/05_train.ipynb #a3e1564a
 def save_checkpoint(out, # the run directory
@@ -481,12 +482,18 @@ def start_run(out, # the run directory
     return cfg
 
 # %% ../nbs/05_train.ipynb #0a98acb1
+def _cpu_seconds(rows)->float|None:
+    "The CPU seconds of a log's epochs; None if some epoch was logged without them."
+    if not all('cpu_seconds' in r for r in rows): return None  # a run resumed from an older log
+    return float(sum(r['cpu_seconds'] for r in rows))
+
 def _summary(out, cfg, rows, skipped):
     n_iterations, epochs = cfg['settings']['iterations'], cfg['settings']['epochs']
     return dict(out_dir=str(out), model=cfg['model'], status=cfg['status'], skipped=skipped,
                 epochs=epochs, iterations=n_iterations, n_train=cfg['n_train'],
                 n_test=cfg['n_test'], device=cfg['device'],
                 final=rows[-1] if rows else None, seconds=float(sum(r['seconds'] for r in rows)),
+                cpu_seconds=_cpu_seconds(rows),
                 latent=str(out / latent_name(n_iterations, n_iterations, epochs)))
 
 def finish_run(out, # the run directory

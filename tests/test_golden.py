@@ -41,6 +41,7 @@ def _weights(sd:dict)->dict:
 def _masked(text:str, run:Path)->str:
     "config.json's text with what differs between machines and moments masked."
     text = text.replace(str(run), '<run>')
+    text = re.sub(r',\n *"cpu_seconds": [^,\n]+', '', text)  # a timing, recorded after the golden files
     for k in ('date', 'commit', 'torch', 'seconds'):
         text = re.sub(rf'"{k}": [^,\n]+', f'"{k}": "<{k}>"', text)
     return re.sub(r'"device": "cpu \([^"]*\)"', '"device": "<cpu>"', text)
@@ -62,13 +63,13 @@ def _kwargs(name:str, root:Path)->dict:
 def record_of(run:Path, summary:dict)->dict:
     "What a finished run directory must reproduce exactly."
     from opemb_nb.runs import read_log
-    log = [{k: v for k, v in r.items() if k != 'seconds'} for r in read_log(run)]
+    log = [{k: v for k, v in r.items() if 'seconds' not in k} for r in read_log(run)]
     ck = torch.load(run / 'checkpoint.pt', map_location='cpu', weights_only=False)
     lat = {}
     for f in sorted(run.glob('latent_*.npz')):
         with np.load(f) as z: lat[f.name] = {k: _sha(z[k].tobytes()) for k in sorted(z.files)}
-    s = {k: v for k, v in summary.items() if k not in ('seconds', 'out_dir', 'latent')}
-    s['final'] = {k: v for k, v in (s['final'] or {}).items() if k != 'seconds'}
+    s = {k: v for k, v in summary.items() if k not in ('seconds', 'cpu_seconds', 'out_dir', 'latent')}
+    s['final'] = {k: v for k, v in (s['final'] or {}).items() if 'seconds' not in k}
     return dict(log=log, weights=_weights(torch.load(run / 'model.pt')['state_dict']),
                 checkpoint=dict(keys=sorted(ck), weights=_weights(ck['model']), epoch=ck['epoch'],
                                 iteration=ck['iteration'], order=ck['order'].tolist()),
