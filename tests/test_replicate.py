@@ -1,5 +1,5 @@
 """The replication pipeline end to end at the 'tiny' scale: artifacts, summary, skipping what is current."""
-import json
+import json, os
 import pytest
 from opemb_nb import replicate as R
 
@@ -24,6 +24,9 @@ def test_artifacts_and_summary(tiny):
         assert e[k] is not None
     assert e['epochs'] == 2 and e['iterations'] == 2 and e['scale'] == 'tiny' and e['commit']
     assert e['wall_seconds'] > 0 and e['device'].startswith('cpu')
+    assert 0 < e['train_cpu_seconds'] <= (os.cpu_count() or 1) * e['train_seconds'] + 0.1  # at most every core
+    led = json.loads((out / 'ledger.json').read_text())['dvae-emb/train']
+    assert led['cpu_seconds'] == pytest.approx(e['train_cpu_seconds'], abs=0.01)
 
 
 def test_rerun_skips_current_steps(tiny):
