@@ -136,7 +136,7 @@ def test_cli_writes_artifacts(tmp_path, capsys):
     assert cfg['status'] == 'complete' and cfg['model'] == 'graphrnn' and cfg['model_config']['hs'] == 12
     assert {'model', 'epochs', 'scale', 'device', 'date', 'commit'} <= set(cfg['provenance'])
     assert cfg['provenance']['scale'] == 'quick'
-    assert (out / 'log.csv').read_text().splitlines()[0] == 'iteration,epoch,loss,recon,kl,lr,seconds'
+    assert (out / 'log.csv').read_text().splitlines()[0] == 'iteration,epoch,loss,recon,kl,lr,seconds,cpu_seconds'
     main(['train', '--model', 'graphrnn', '--out', str(out), '--epochs', '2', '--subset', '64', '--hs', '12',
           '--nz', '4', '--device', 'cpu', '--quiet', '--save-every', '1'])
     assert 'skipped' in capsys.readouterr().out
