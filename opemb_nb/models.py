@@ -15,10 +15,10 @@ from .space import SearchSpace, get_space, space_entry
 from .embedding import make_encoding
 
 # %% auto #0
-__all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'check_graphs', 'GraphVAE', 'DVAE', 'reference_feature',
-           'reference_gated_sum', 'reference_encode', 'reference_edges', 'twin_decisions', 'reference_recon',
-           'reference_loss', 'reference_decode', 'default_batch_size', 'model_space', 'encode_mu', 'decode_batched',
-           'decode_counts', 'GCN', 'reference_encode_gcn']
+__all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'weighted_sum', 'check_graphs', 'GraphVAE', 'DVAE',
+           'reference_feature', 'reference_gated_sum', 'reference_encode', 'reference_edges', 'twin_decisions',
+           'reference_recon', 'reference_loss', 'reference_decode', 'default_batch_size', 'model_space', 'encode_mu',
+           'decode_batched', 'decode_counts', 'GCN', 'reference_encode_gcn']
 
 # %% ../nbs/03_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -60,6 +60,13 @@ def gated_message(h:torch.Tensor, # [B, hs] final state of the sender
     w, b = params
     g, m = F.linear(h, w, b[u]).chunk(2, -1)
     return torch.sigmoid(g) * m
+
+# %% ../nbs/03_models.ipynb #a233f066
+def weighted_sum(w:torch.Tensor, # [B, k] the senders' weights (adjacency entries)
+                 X:torch.Tensor # [B, k, hs] their messages
+                )->torch.Tensor: # [B, hs] sum_k w[:, k] X[:, k]
+    "The senders' messages summed with their weights (Eq. 6's sum over predecessors)."
+    return (w[..., None] * X).sum(1)
 
 # %% ../nbs/03_models.ipynb #d8e619fd
 def _shape_of(x): return f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}"
@@ -225,7 +232,7 @@ def _propagate(self:DVAE, gi:torch.Tensor, # [B, 8, 3hs] input projections of th
         if k == 0: h = gru_cell(gi[:, v], None, cell)
         else:  # weights of the processed senders (slices: no index tensor, no host-device copy)
             w = adj_f[:, v, v + 1:] if reverse else adj_f[:, :v, v]  # [B, k]
-            h = gru_cell(gi[:, v], torch.einsum('bk,bkh->bh', w, torch.stack(msgs, 1)), cell)
+            h = gru_cell(gi[:, v], weighted_sum(w, torch.stack(msgs, 1)), cell)
         H[v] = h
         if k < n - 1:
             m = gated_message(h, v, params)
@@ -252,8 +259,8 @@ def _propagate_both(self:DVAE, x:torch.Tensor, # [B, 8, d] vertex type features
         if k == 0: h = gru_gates(gi[:, :, 0], b_hh, None)
         else:
             msg = torch.stack([
-                torch.einsum('bk,bkh->bh', adj_f[:, :k, k], torch.stack(mf, 1)),
-                torch.einsum('bk,bkh->bh', adj_f[:, n - 1 - k, n - k:], torch.stack(mb, 1))])
+                weighted_sum(adj_f[:, :k, k], torch.stack(mf, 1)),
+                weighted_sum(adj_f[:, n - 1 - k, n - k:], torch.stack(mb, 1))])
             h = gru_gates(gi[:, :, k], torch.baddbmm(b_hh, msg, w_hh), msg)
         if k < n - 1:
             g, m = torch.baddbmm(b_g[:, k, None], h, w_g).chunk(2, -1)
@@ -867,9 +874,9 @@ def encode(self:GCN, types:torch.Tensor, # [B, 8] vertex types
         for v in range(n):
             pre = c_self[:, v, None] * Wold[:, v] + lin.bias
             if v:  # the predecessors, already updated
-                pre = pre + torch.einsum('bk,bkh->bh', C[:, :v, v], torch.stack(Wnew, 1))
+                pre = pre + weighted_sum(C[:, :v, v], torch.stack(Wnew, 1))
             if self.bidirectional and v < n - 1:  # the successors, not yet updated
-                pre = pre + torch.einsum('bk,bkh->bh', C[:, v + 1:, v], Wold[:, v + 1:])
+                pre = pre + weighted_sum(C[:, v + 1:, v], Wold[:, v + 1:])
             hv = torch.relu(pre); hv_list.append(hv)
             if v < n - 1: Wnew.append(F.linear(hv, lin.weight))
         h = torch.stack(hv_list, 1)
