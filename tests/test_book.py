@@ -52,3 +52,18 @@ def test_nothing_cited_outside_the_repository():
     files = list(NBS.glob('*.ipynb')) + list((ROOT / 'opemb_nb').glob('*.py')) + [ROOT / 'README.md']
     hits = [f"{p.relative_to(ROOT)}: {m[0]}" for p in files for m in pat.finditer(p.read_text())]
     assert not hits, hits
+
+
+def _strings(x):
+    "Every string inside a JSON value."
+    if isinstance(x, str): yield x
+    elif isinstance(x, dict): yield from (s for v in x.values() for s in _strings(v))
+    elif isinstance(x, list): yield from (s for v in x for s in _strings(v))
+
+
+def test_committed_results_name_no_path_outside_the_repository():
+    "The results the book reads name their runs by paths inside the repository (a fresh clone has no other)."
+    files = list((ROOT / 'results').rglob('*.json'))
+    hits = [f"{p.relative_to(ROOT)}: {s}" for p in files for s in _strings(json.loads(p.read_text()))
+            if s.startswith(('/', '~')) or '/work/' in s or '/tmp/' in s]
+    assert files and not hits, hits[:10]
