@@ -11,7 +11,7 @@ from .core import PAPER_NAMES, parse_run, run_model
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PAPER_BO_BEST', 'PAPER_SOURCES', 'CLAIMS',
            'REFERENCE_S_PER_EPOCH_H100', 'paper_value', 'paper_where', 'summary_runs', 'seed_values', 'seed_stats',
            'table1_frame', 'table2_frame', 'paired_interval', 'claims', 'claims_frame', 'convergence_frame',
-           'reference_train_hours', 'cost_frame', 'training_core_hours']
+           'reference_train_hours', 'cost_frame', 'training_core_hours', 'core_hours_by_device']
 
 # %% ../nbs/16_paper.ipynb #9c5a169c
 # Table 1 (§4.1), in %: reconstruction accuracy, prior validity, uniqueness; the paper's row order
@@ -298,3 +298,15 @@ def training_core_hours(summ:dict|None # a replication summary
          for e in (summ or {}).get('models', {}).values()]
     s = [(c, w) for c, w in s if c or w]
     return len(s), sum(c or w for c, w in s) / 3600, sum(bool(c) for c, _ in s)
+
+# %% ../nbs/16_paper.ipynb #7374cf56
+def core_hours_by_device(summ:dict|None # a replication summary
+                        )->dict[str, tuple[int, float]]: # device -> (runs, core-hours), most first
+    "Training core-hours of a summary's runs (as `training_core_hours`), split by the machine of each."
+    by = {}
+    for e in (summ or {}).get('models', {}).values():
+        n, h = training_core_hours(dict(models={'run': e}))[:2]
+        if not n: continue
+        dev = e.get('device') or 'not recorded'
+        by[dev] = (by.get(dev, (0, 0.))[0] + 1, by.get(dev, (0, 0.))[1] + h)
+    return dict(sorted(by.items(), key=lambda kv: -kv[1][1]))
