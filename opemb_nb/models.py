@@ -16,9 +16,9 @@ from .embedding import make_encoding
 
 # %% auto #0
 __all__ = ['gru_cell', 'gru_gates', 'gated_params', 'gated_message', 'weighted_sum', 'check_graphs', 'GraphVAE', 'DVAE',
-           'reference_feature', 'reference_gated_sum', 'reference_encode', 'reference_edges', 'twin_decisions',
-           'reference_recon', 'reference_loss', 'reference_decode', 'default_batch_size', 'model_space', 'encode_mu',
-           'decode_batched', 'decode_counts', 'GCN', 'reference_encode_gcn']
+           'reference_feature', 'reference_gated_sum', 'reference_encode', 'reference_grud', 'reference_edges',
+           'twin_decisions', 'reference_recon', 'reference_loss', 'reference_decode', 'default_batch_size',
+           'model_space', 'encode_mu', 'decode_batched', 'decode_counts', 'GCN', 'reference_encode_gcn']
 
 # %% ../nbs/03_models.ipynb #22397bed
 def gru_cell(gi:torch.Tensor, # [..., 3hs] precomputed input projection W_ih x + b_ih
@@ -137,20 +137,25 @@ class DVAE(GraphVAE):
                  emb_size:int=3, # operation-embedding size d_op (embedding only)
                  emb_init:str='normal', # 'normal': N(0,1), the paper; 'dvae-emb5': the reference's
                  name:str='dvae', # registry name
-                 space=None # a search space or its name (default: ENAS-6)
+                 space=None, # a search space or its name (default: ENAS-6)
+                 position:bool=False # decoder: a learned term per vertex position (not the paper's)
                 ):
         super().__init__()
         self.hs, self.nz, self.bidirectional, self.name = hs, nz, bidirectional, name
         self.space = sp = get_space(space)
         self.max_n, self.nvt = n, nt = sp.n_vertices, sp.n_types
         self.config = dict(hs=hs, nz=nz, bidirectional=bidirectional, encoding=encoding,
-                           emb_size=emb_size, emb_init=emb_init, **space_entry(sp))
+                           emb_size=emb_size, emb_init=emb_init, **space_entry(sp),
+                           **({'position': True} if position else {}))
         self.op_encoding = make_encoding(encoding, nt, emb_size, init=emb_init)
         d, vs = self.op_encoding.dim, hs + n  # GRU input; message input [h; onehot(index)]
         self.gate_forward, self.mapper_forward = nn.Linear(vs, hs), nn.Linear(vs, hs, bias=False)
         self._build_encoder(d)
         self.fc3 = nn.Linear(nz, hs)
         self.grud = nn.GRUCell(d, hs)
+        # p_v, added to GRU_d's input projection at position v: twins get different states
+        self.register_parameter('vertex_position',
+                                nn.Parameter(torch.zeros(n, 3 * hs)) if position else None)
         self.add_vertex = nn.Sequential(nn.Linear(hs, 2 * hs), nn.ReLU(),
                                         nn.Linear(2 * hs, nt))
         self.add_edge = nn.Sequential(nn.Linear(2 * hs, 4 * hs), nn.ReLU(), nn.Linear(4 * hs, 1))
@@ -292,6 +297,16 @@ def encode(self:DVAE, types:torch.Tensor, # [B, 8] vertex types
                              cell, self.gate_forward, self.mapper_forward)[-1]
     return self.fc1(hg), self.fc2(hg)
 
+# %% ../nbs/03_models.ipynb #cf74c49f
+def reference_grud(m:DVAE, # a D-VAE or GCN model
+                   x:torch.Tensor, # [1, d] the feature of vertex v (one-hot type or embedding row)
+                   v:int, # its position
+                   h:torch.Tensor # [1, hs] its input: the latent's state, or the gated sum
+                  )->torch.Tensor: # [1, hs] the state s_v
+    "GRU_d(x_v, h); with a position term, W_ih x_v + b_ih + p_v in place of W_ih x_v + b_ih."
+    if m.vertex_position is None: return m.grud(x, h)
+    return gru_cell(F.linear(x, m.grud.weight_ih, m.grud.bias_ih) + m.vertex_position[v], h, m.grud)
+
 # %% ../nbs/03_models.ipynb #1b6a0cde
 def reference_edges(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
                     state:dict, # vertex index -> [1, hs] state; the entry of v is (re)written
@@ -300,13 +315,13 @@ def reference_edges(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
                     add # add(u, p) -> bool: is the edge u -> v added, given its probability p
                    )->tuple[list, dict]: # the added sources, nearest first; u -> p of every u < v
     "Steps 2-3 for vertex v: s_v = GRU_d(x_v, 0), then edges u -> v, nearest first, s_v updated."
-    state[v] = m.grud(x_v, x_v.new_zeros(1, m.hs))  # no predecessors yet
+    state[v] = reference_grud(m, x_v, v, x_v.new_zeros(1, m.hs))  # no predecessors yet
     preds, scores = [], {}
     for u in range(v - 1, -1, -1):
         scores[u] = torch.sigmoid(m.add_edge(torch.cat([state[u], state[v]], 1)))[0, 0]
         if add(u, scores[u]): preds.append(u)
         h_in = reference_gated_sum(m.gate_forward, m.mapper_forward, state, preds)
-        state[v] = m.grud(x_v, h_in)
+        state[v] = reference_grud(m, x_v, v, h_in)
     return preds, scores
 
 # %% ../nbs/03_models.ipynb #f15c1c4f
@@ -348,7 +363,7 @@ def reference_recon(m:DVAE, # a D-VAE or GCN model (the decoder is the same)
     "The teacher-forced decoder on one graph: add a vertex, score its edges, add the true ones."
     n, x = m.max_n, reference_feature(m, t)
     x_start = reference_feature(m, t.new_tensor([m.space.start_type]))
-    state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}  # s_0: the latent enters here
+    state = {0: reference_grud(m, x_start, 0, torch.tanh(m.fc3(z)))}  # s_0: the latent enters here
     ll = 0.
     for v in range(1, n):
         ll = ll + torch.log_softmax(m.add_vertex(state[v - 1]), -1)[0, t[v]]  # 1. the type of v
@@ -404,6 +419,25 @@ def _decision_nll(self:DVAE, S:torch.Tensor, # [B, 8, hs] final states
                                                   reduction=reduction)
     return type_nll + edge_nll if reduction == 'sum' else (type_nll.view(-1, n - 1), edge_nll)
 
+# %% ../nbs/03_models.ipynb #d41d2610
+@patch
+def _decoder_gi(self:DVAE, x:torch.Tensor, # [..., 8, d] vertices 0..7; or [..., d]: vertex v alone
+                v:int|None=None # the position of a single vertex; None: the features are of all 8
+               )->torch.Tensor: # [..., 8, 3hs] or [..., 3hs]
+    "GRU_d's input projection W_ih x + b_ih, plus the position term p_v if the model has one."
+    gi = F.linear(x, self.grud.weight_ih, self.grud.bias_ih)
+    p = self.vertex_position
+    return gi if p is None else gi + (p if v is None else p[v])
+
+@patch
+def _type_tables(self:DVAE, device # where to build them
+                )->tuple[torch.Tensor, torch.Tensor]: # gi [nvt, 8, 3hs], s_zero [nvt, 8, hs]
+    "GRU_d's input and a new vertex's state (no predecessors) for each type at each position."
+    x = self.op_encoding(torch.arange(self.nvt, device=device))[:, None]  # [nvt, 1, d]
+    gi = self._decoder_gi(x)  # [nvt, 1, 3hs]; [nvt, 8, 3hs] with a position term
+    s_zero = gru_cell(gi, None, self.grud)
+    return gi.expand(-1, self.max_n, -1), s_zero.expand(-1, self.max_n, -1)
+
 # %% ../nbs/03_models.ipynb #17a93ddb
 @patch
 def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
@@ -415,9 +449,9 @@ def _recon_dense(self:DVAE, z:torch.Tensor, # [B, nz] latent points
     n, hs, cell = self.max_n, self.hs, self.grud
     x = self.op_encoding(types)
     adj_f = adj.to(x.dtype)  # float adjacency
-    gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
+    gi = self._decoder_gi(x)  # [B, 8, 3hs]
     x_start = self.op_encoding(torch.full_like(types[:, 0], self.space.start_type))
-    gi0 = F.linear(x_start, cell.weight_ih, cell.bias_ih)
+    gi0 = self._decoder_gi(x_start, 0)
     s_zero = gru_cell(gi, None, cell)  # [B, 8, hs]: each vertex with no predecessors yet
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
     s = gru_cell(gi0, torch.tanh(self.fc3(z)), cell)  # s_0, the latent enters here
@@ -437,10 +471,8 @@ def _recon_compact(self:DVAE, z, types, adj)->torch.Tensor:  # as `recon_loss`
     n, hs, cell, B, dev = self.max_n, self.hs, self.grud, types.shape[0], types.device
     x = self.op_encoding(types)
     adj_f = adj.to(x.dtype)  # float adjacency
-    gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [B, 8, 3hs]
-    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
-    gi8 = F.linear(x8, cell.weight_ih, cell.bias_ih)
-    s_zero8 = gru_cell(gi8, None, cell)  # [8, hs]: no-predecessor state of each type
+    gi = self._decoder_gi(x)  # [B, 8, 3hs]
+    gi8, s_zero8 = self._type_tables(dev)  # [nvt, 8, ...]: each type at each position
     edges = adj.permute(2, 0, 1).nonzero()  # [E, 3] true edges as (v, b, u), ordered by target v
     E, counts = edges.shape[0], adj.sum((0, 1)).tolist()
     rid = torch.full((B, n, n), -1, dtype=torch.long, device=dev)
@@ -450,7 +482,7 @@ def _recon_compact(self:DVAE, z, types, adj)->torch.Tensor:  # as `recon_loss`
     first = pos.flip(1).cummin(1).values.flip(1)
     ar = torch.arange(B, device=dev)
     params = gated_params(self.gate_forward, self.mapper_forward, hs)
-    s = gru_cell(gi8[self.space.start_type], torch.tanh(self.fc3(z)), cell)
+    s = gru_cell(gi8[self.space.start_type, 0], torch.tanh(self.fc3(z)), cell)
     S, msgs, rows, off = [s], [gated_message(s, 0, params)], [], 0
     for v in range(1, n):
         bb, uu = edges[off:off + counts[v], 1], edges[off:off + counts[v], 2]
@@ -459,13 +491,14 @@ def _recon_compact(self:DVAE, z, types, adj)->torch.Tensor:  # as `recon_loss`
         rows.append(part_v)
         f = first[:, 0, v]
         pick = torch.where(f < n, rid[ar, f.clamp(max=n - 1), v] - off, len(part_v) + types[:, v])
-        s = torch.cat([part_v, s_zero8])[pick]
+        s = torch.cat([part_v, s_zero8[:, v]])[pick]
         S.append(s); off += counts[v]
         if v < n - 1: msgs.append(gated_message(s, v, params))
     w = first[:, self._src + 1, self._tgt]  # [B, 28]: smallest true predecessor above the source
     gid = torch.where(w < n, rid[ar[:, None], w.clamp(max=n - 1), self._tgt],
-                      E + types[:, self._tgt])  # each edge's row of the table [E + 8, hs]
-    return self._decision_nll(torch.stack(S, 1), torch.cat(rows + [s_zero8]), types, adj_f,
+                      E + types[:, self._tgt] * n + self._tgt)  # its row of the table [E + 8n, hs]
+    table = torch.cat(rows + [s_zero8.reshape(-1, hs)])  # partial states, then the new vertices'
+    return self._decision_nll(torch.stack(S, 1), table, types, adj_f,
                               rows=gid)
 
 # %% ../nbs/03_models.ipynb #f2fa4356
@@ -506,7 +539,7 @@ def reference_decode(m:DVAE, # a D-VAE or GCN model
     start, end = m.space.start_type, m.space.end_type
     n, ts, edges = m.max_n, [start], set()
     x_start = reference_feature(m, torch.tensor([start]))
-    state = {0: m.grud(x_start, torch.tanh(m.fc3(z)))}
+    state = {0: reference_grud(m, x_start, 0, torch.tanh(m.fc3(z)))}
     for v in range(1, n):
         t = end if v == n - 1 else int(m.add_vertex(state[v - 1]).argmax())
         ts.append(t)
@@ -527,9 +560,9 @@ class _DecoderParts(NamedTuple):
     "The fixed parts of the D-VAE decoder that every generation step reads."
     compact: bool # recompute states only where an edge was added (`DVAE._compact`)
     cell: nn.GRUCell # GRU_d, the decoder's update function
-    gi: torch.Tensor # [8, 3hs] its input projection of each vertex type
-    s_zero: torch.Tensor # [8, hs] a new vertex of each type, no predecessors yet
-    q_zero: torch.Tensor # [8, 4hs] the target parts W_2 s + b of those states
+    gi: torch.Tensor # [8, 8, 3hs] its input projection of each vertex type at each position
+    s_zero: torch.Tensor # [8, 8, hs] a new vertex of each type and position, no predecessors yet
+    q_zero: torch.Tensor # [8, 8, 4hs] the target parts W_2 s + b of those states
     params: tuple # the gated sum's fused weights (`gated_params`)
     w_src: torch.Tensor # [4hs, hs] W_1: the source part of the edge MLP's first layer
     w_tgt: torch.Tensor # [4hs, hs] W_2: its target part
@@ -553,15 +586,14 @@ def _decoder_start(self:DVAE, z:torch.Tensor # [B, nz] latent points
                   )->tuple: # parts, s_0 [B, hs], [its message], [its source part], types, adj
     "The decoder's fixed parts, the input vertex's state s_0 and history, and B empty graphs."
     B, n, hs, cell, dev = z.shape[0], self.max_n, self.hs, self.grud, z.device
-    x8 = self.op_encoding(torch.arange(self.nvt, device=dev))  # the 8 types
-    gi = F.linear(x8, cell.weight_ih, cell.bias_ih)  # [8, 3hs]
-    s_zero, lin1 = gru_cell(gi, None, cell), self.add_edge[0]
+    gi, s_zero = self._type_tables(dev)  # [8, 8, ...]: each type at each position
+    lin1 = self.add_edge[0]
     w_tgt = lin1.weight[:, hs:]
     dec = _DecoderParts(self._compact(dev), cell, gi, s_zero, F.linear(s_zero, w_tgt, lin1.bias),
                         gated_params(self.gate_forward, self.mapper_forward, hs),
                         lin1.weight[:, :hs], w_tgt, lin1.bias, self.add_edge[2])
     start = self.space.start_type
-    s = gru_cell(gi[start].expand(B, -1), torch.tanh(self.fc3(z)), cell)
+    s = gru_cell(gi[start, 0].expand(B, -1), torch.tanh(self.fc3(z)), cell)
     msgs, srcs = [], []
     _push_sender(dec, msgs, srcs, s, 0)
     types = torch.full((B, n), -1, dtype=torch.long, device=dev); types[:, 0] = start
@@ -570,11 +602,12 @@ def _decoder_start(self:DVAE, z:torch.Tensor # [B, nz] latent points
 
 # %% ../nbs/03_models.ipynb #e97b34b9
 def _new_vertex(dec:_DecoderParts, # the decoder's fixed parts
-                t:torch.Tensor # [R] types of the new vertices
+                t:torch.Tensor, # [R] types of the new vertices
+                v:int # their position
                )->tuple: # GRU input [R, 3hs], state [R, hs], target part [R, 4hs], message [R, hs]
     "New vertices of types t before their edges: s = GRU_d(x_t, 0), W_2 s + b, and a zero message."
-    s = dec.s_zero[t]
-    return dec.gi[t], s, dec.q_zero[t], torch.zeros_like(s)
+    s = dec.s_zero[t, v]
+    return dec.gi[t, v], s, dec.q_zero[t, v], torch.zeros_like(s)
 
 # %% ../nbs/03_models.ipynb #6ba7cd5f
 def _edge_logit(dec:_DecoderParts, # the decoder's fixed parts
@@ -633,7 +666,7 @@ def decode(self:DVAE, z:torch.Tensor, # [B, nz] latent points
         active = ~finished
         types[:, v] = torch.where(active, t, -1)
         is_end = active & (t == end); grow = active & ~is_end
-        gi_v, s, q, msg = _new_vertex(dec, t)  # q = W_2 s + b, kept in step with s
+        gi_v, s, q, msg = _new_vertex(dec, t, v)  # q = W_2 s + b, kept in step with s
         for u in range(v - 1, -1, -1):  # nearest first
             logit = _edge_logit(dec, srcs[u], q)
             if stochastic:
@@ -688,7 +721,7 @@ def decode_counts(self:DVAE, z:torch.Tensor, # [B, nz] latent points
             cnt, src, types, adj = per_type[hist, t], src[hist], types[hist], adj[hist]
         types[:, v] = t
         is_end = t == end; grow = ~is_end
-        gi_v, s, q, msg = _new_vertex(dec, t)
+        gi_v, s, q, msg = _new_vertex(dec, t, v)
         for u in range(v - 1, -1, -1):  # nearest first; edge decision: split binomially
             m_u = msgs[u][hist]
             p = torch.sigmoid(_edge_logit(dec, srcs[u][hist], q).double())
@@ -823,8 +856,9 @@ class GCN(DVAE):
     "GCN and GCN-EMB (the reference's `DVAE_GCN`, `DVAE_GCN_EMB`): GCN encoder, D-VAE's decoder."
     levels = 3
     def __init__(self, hs:int=501, nz:int=56, bidirectional:bool=False, encoding:str='onehot',
-                 emb_size:int=3, emb_init:str='normal', name:str='gcn', space=None):
-        super().__init__(hs, nz, bidirectional, encoding, emb_size, emb_init, name, space)
+                 emb_size:int=3, emb_init:str='normal', name:str='gcn', space=None,
+                 position:bool=False):
+        super().__init__(hs, nz, bidirectional, encoding, emb_size, emb_init, name, space, position)
     def _build_encoder(self, d):
         sizes = [d] + [self.hs] * (self.levels - 1)  # the input size of each level
         self.gconv = nn.ModuleList([nn.Linear(k, self.hs) for k in sizes])

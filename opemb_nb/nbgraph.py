@@ -217,6 +217,7 @@ def bench_table(dataset:str=DEFAULT_DATASET # one of `DATASETS`
 class NASBenchGraph(SearchSpace):
     "NAS-Bench-Graph: 4 computing nodes of 9 GNN operations; target: validation accuracy (Cora)."
     ops, n_vertices, dataset_name = NBG_OPS, NBG_N_VERTICES, DEFAULT_DATASET
+    decoder_position = True  # parallel branches repeat operations: twins (see below)
     to_dense, from_dense = staticmethod(nbg_to_dense), staticmethod(nbg_from_dense)
     is_valid, key = staticmethod(is_valid_nbg), staticmethod(nbg_key)  # the functions above
     def load(self, split:str='all', # 'all' (26,206), 'train' (23,585) or 'test' (2,621)

@@ -20,6 +20,7 @@ class SearchSpace(abc.ABC):
     ops:tuple = ()               # operation names; operation k is vertex type k+2
     start_type, end_type = 0, 1  # vertex types of the input and the output node
     n_vertices:int = 0           # vertices of a full graph, input and output included
+    decoder_position:bool = False  # twins in its graphs: the scales give D-VAE's decoder p_v
 
     @property
     def type_names(self)->tuple:
