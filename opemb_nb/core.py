@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PAPER_NAMES', 'MODELS', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes', 'atomic_write_json',
-           'atomic_torch_save', 'atomic_savez', 'git_commit', 'default_device', 'device_name', 'model_device',
-           'eval_mode', 'provenance', 'parse_run', 'run_name', 'run_model', 'results_root', 'find_artifact',
-           'recorded_benchmarks', 'register_model', 'flush_denormals', 'default_workers', 'resolve_workers',
-           'exit_with_parent', 'worker_init', 'parallel_map']
+__all__ = ['PAPER_NAMES', 'MODELS', 'DECODER_MODELS', 'RESULT_SCALES', 'MODEL_REGISTRY', 'atomic_write_bytes',
+           'atomic_write_json', 'atomic_torch_save', 'atomic_savez', 'git_commit', 'default_device', 'device_name',
+           'model_device', 'eval_mode', 'provenance', 'parse_run', 'run_name', 'run_model', 'results_root',
+           'find_artifact', 'recorded_benchmarks', 'register_model', 'flush_denormals', 'default_workers',
+           'resolve_workers', 'exit_with_parent', 'worker_init', 'parallel_map']
 
 # %% ../nbs/18_core.ipynb #ea7c5443
 def atomic_write_bytes(path, # target file
@@ -135,6 +135,7 @@ PAPER_NAMES = {'dvae': 'D-VAE', 'gcn': 'GCN', 'svae': 'S-VAE', 'graphrnn': 'Grap
 
 # %% ../nbs/18_core.ipynb #4e05f2de
 MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn')  # the paper's six models
+DECODER_MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb')  # the models with D-VAE's decoder
 
 def parse_run(run:str # a run of a scale: `<model>[-t<k>][-s<seed>]`
              )->tuple[str, int, int]: # model, paper iteration of the run's own training, seed

@@ -8,19 +8,18 @@ import copy, hashlib, inspect, json, math, re, sys, time
 from pathlib import Path
 import numpy as np
 from .core import (atomic_write_json, provenance, default_device, device_name, git_commit,
-                           flush_denormals, MODELS, parse_run, run_name, run_model)
+                           flush_denormals, MODELS, DECODER_MODELS, parse_run, run_name, run_model)
 from .runs import read_config
 from .space import DEFAULT_SPACE, get_space, space_entry
 
 # %% auto #0
-__all__ = ['SEARCH_MODELS', 'DECODER_MODELS', 'CPU_EPOCHS', 'GCN_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'DERIVED', 'STEPS',
-           'replicate_cli', 'scale_settings', 'results_dir', 'skip_reason', 'weights_hash', 'Ledger', 'scale_runs',
-           'train_runs', 'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'read_artifact',
-           'search_rows', 'replicate_command']
+__all__ = ['SEARCH_MODELS', 'CPU_EPOCHS', 'GCN_EPOCHS', 'PAPER_EVALUATION', 'SCALES', 'DERIVED', 'STEPS', 'replicate_cli',
+           'scale_settings', 'results_dir', 'skip_reason', 'weights_hash', 'Ledger', 'scale_runs', 'train_runs',
+           'replicate_model', 'summary_entry', 'replicate', 'load_summary', 'read_artifact', 'search_rows',
+           'replicate_command']
 
 # %% ../nbs/11_replicate.ipynb #39e360d8
 SEARCH_MODELS = ('dvae', 'dvae-emb')  # the models of §4.3 (BO) and §4.5 (t-SNE)
-DECODER_MODELS = ('dvae', 'dvae-emb', 'gcn', 'gcn-emb')  # the models with D-VAE's decoder
 
 CPU_EPOCHS = 35  # epochs of the cpu scale (35 x 134 = 4,690 optimiser steps of 128 graphs)
 GCN_EPOCHS = 2 * CPU_EPOCHS  # GCN and GCN-EMB: 9,380 steps (at 35 they still improve: training chapter)
@@ -206,7 +205,8 @@ def _train_kw(run, cfg, device, quiet, out):
     epochs = t.get('model_epochs', {}).get(name, t['epochs'])  # a model's own length, if it has one
     return name, dict(epochs=epochs, iterations=1 if prev else t['iterations'].get(name),
                       subset=t['subset'], device=device, save_every=t['save_every'],
-                      model_kwargs={**t['model_kwargs'], **t.get('model_overrides', {}).get(name, {})},
+                      model_kwargs={**t['model_kwargs'],
+                                    **t.get('model_overrides', {}).get(name, {})},
                       quiet=quiet, scale=cfg['name'],
                       recipe=t.get('recipe'), init_embedding=init, seed=seed,
                       monitor=t.get('monitor', 0), space=cfg.get('space'),  # None: ENAS-6

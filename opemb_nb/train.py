@@ -12,7 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import atomic_torch_save, provenance, default_device, flush_denormals
+from .core import (atomic_torch_save, provenance, default_device, flush_denormals,
+                           DECODER_MODELS)
 from .zoo import make_model, model_names
 from .data import ENASData
 from .space import DEFAULT_SPACE, SearchSpace, get_space, space_entry
@@ -26,7 +27,8 @@ __all__ = ['PAPER_SETTINGS', 'ITERATIONS', 'RECIPES', 'RUN_SETTINGS', 'train', '
            'default_iterations', 'recipe_settings', 'lr_factor', 'TypeHead', 'run_data', 'seed_everything', 'rng_state',
            'set_rng_state', 'train_epoch', 'TrainingDiverged', 'TrainConfig', 'run_space', 'config_signature',
            'Iteration', 'start_iteration', 'next_epoch', 'save_checkpoint', 'end_epoch', 'end_iteration', 'start_run',
-           'finish_run', 'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained']
+           'finish_run', 'milestones', 'pretrained_dir', 'export_pretrained', 'pretrained_names', 'load_pretrained',
+           'decoder_kwargs']
 
 # %% ../nbs/05_train.ipynb #ea61ec16
 PAPER_SETTINGS = dict(epochs=300, batch_size=32, lr=1e-4, beta=0.005, seed=1, factor=0.1,
@@ -653,6 +655,21 @@ def load_pretrained(name:str, # e.g. 'dvae' or 'dvae-emb' (see `pretrained_names
     m.pretrained = {k: v for k, v in d.items() if k != 'state_dict'}
     return m.to(device).eval()
 
+# %% ../nbs/05_train.ipynb #327e7906
+def decoder_kwargs(model:str, # registered model name
+                   space=None, # a search space or its name (default: ENAS-6)
+                   decoder:str='auto' # 'paper', 'position', or 'auto': position if the space has twins
+                  )->dict: # the model's constructor keywords for it: {} or {'position': True}
+    "The decoder of a model with D-VAE's decoder: the paper's, or with the position term."
+    if decoder not in ('auto', 'paper', 'position'):
+        raise ValueError(f"decoder must be 'auto', 'paper' or 'position', got {decoder!r}")
+    if model not in DECODER_MODELS:
+        if decoder != 'position': return {}
+        raise ValueError(f"decoder='position': {model!r} has no D-VAE decoder (the models that "
+                         f"have one: {', '.join(DECODER_MODELS)})")
+    on = decoder == 'position' or (decoder == 'auto' and get_space(space).decoder_position)
+    return dict(position=True) if on else {}
+
 # %% ../nbs/05_train.ipynb #b1971c36
 from .cli import Param, cli_command, pos_int
 
@@ -660,16 +677,19 @@ _COUNTS = ('epochs', 'iterations', 'subset', 'batch_size', 'save_every', 'checkp
 # the command line's types of `TrainConfig`'s fields: choices, and counts of at least 1
 _CLI_TYPES = dict(model=Param(choices=model_names()), device=Param(choices=['cpu', 'cuda']),
                   recipe=Param(choices=list(RECIPES)), compile=Param(choices=COMPILE_BACKENDS),
+                  decoder=Param(choices=['auto', 'paper', 'position']),
                   **{k: pos_int for k in _COUNTS})
 
 def train_command(*, out:str, # run directory
                   hs:pos_int=None, # hidden size (default: the paper's 501)
                   nz:pos_int=None, # latent size (default: the paper's 56)
                   space:str=DEFAULT_SPACE, # search space of the architectures, a registered name
+                  decoder:str='auto', # D-VAE's decoder: paper, position, auto (`decoder_kwargs`)
                   **settings # `TrainConfig`'s fields but model_kwargs, scale, flush_denormal, space
                  )->dict:
     "Train a graph VAE of a search space (default: ENAS-6) with the paper's recipe or another one."
     kw = {k: v for k, v in dict(hs=hs, nz=nz).items() if v is not None}
+    kw.update(decoder_kwargs(settings.get('model', ''), space, decoder))
     s = train(out_dir=out, model_kwargs=kw, space=space, **settings)
     f = s['final']
     print(f"{s['model']}: {'already complete, skipped' if s['skipped'] else 'done'} in {out}; "

@@ -255,3 +255,25 @@ def test_decoding_matches_golden_outputs(name, mode):
 if __name__ == '__main__':  # rewrite golden_decode.pt from the current decoder
     torch.set_num_threads(1)
     torch.save({name: _decode_outputs(name, 'dense') for name in DECODERS}, GOLDEN)
+
+
+@torch.no_grad()
+def test_position_term_in_every_decoder_path():
+    "With the position term, particle decoding has the frequencies of plain decoding, and both computations agree."
+    from collections import Counter
+    torch.manual_seed(0)
+    m = make_model('dvae-emb', hs=HS, nz=NZ, position=True).double().eval()
+    m.vertex_position.normal_(); m.add_edge[2].bias.fill_(-1.)  # states that differ by position
+    z = torch.randn(1, NZ, dtype=torch.float64)
+    outs = []
+    for mode in ('dense', 'compact'):
+        m.compute_mode = mode
+        outs.append(m.decode(z.expand(3000, -1), generator=torch.Generator().manual_seed(1)))
+    assert torch.equal(outs[0][0], outs[1][0]) and torch.equal(outs[0][1], outs[1][1])
+    key = lambda t, a: [tuple(t[i].tolist()) + tuple(a[i].flatten().tolist()) for i in range(len(t))]
+    plain = Counter(key(*outs[0]))
+    ct, ca, cc, _ = m.decode_counts(z, 3000, generator=torch.Generator().manual_seed(2))
+    part = Counter(dict(zip(key(ct, ca), cc.tolist())))
+    assert sum(part.values()) == 3000
+    for k, c in plain.most_common(5):
+        assert abs(c - part[k]) < 5 * (2 * c) ** 0.5, (c, part[k])
