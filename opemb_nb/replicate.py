@@ -87,7 +87,8 @@ def scale_settings(scale:str, # a name in `SCALES`
     if sp.name != DEFAULT_SPACE and cfg['bo'].get('evaluator') == 'surrogate':
         cfg['bo']['evaluator'] = 'table'  # the surrogate knows ENAS-6 only: the space's own table
     if sp.decoder_position:  # its graphs have twins: D-VAE's decoder gets the position term
-        t['model_overrides'] = {m: dict(position=True) for m in DECODER_MODELS}
+        from opemb_nb.train import decoder_kwargs  # the one rule, shared with `opemb train`
+        t['model_overrides'] = {m: decoder_kwargs(m, sp) for m in DECODER_MODELS}
     return cfg
 
 # %% ../nbs/11_replicate.ipynb #3d9ce727
