@@ -10,8 +10,8 @@ from .core import PAPER_NAMES, parse_run, run_model
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE2', 'PAPER_GRAPH_R', 'PAPER_BO_TOP5', 'PAPER_BO_BEST', 'PAPER_SOURCES', 'CLAIMS',
            'REFERENCE_S_PER_EPOCH_H100', 'paper_value', 'paper_where', 'summary_runs', 'seed_values', 'seed_stats',
-           'table1_frame', 'table2_frame', 'paired_interval', 'claims', 'claims_frame', 'convergence_frame',
-           'reference_train_hours', 'cost_frame', 'training_core_hours', 'core_hours_by_device']
+           'table1_frame', 'table2_frame', 'paired_interval', 'step_resolution', 'claims', 'claims_frame',
+           'convergence_frame', 'reference_train_hours', 'cost_frame', 'training_core_hours', 'core_hours_by_device']
 
 # %% ../nbs/16_paper.ipynb #9c5a169c
 # Table 1 (§4.1), in %: reconstruction accuracy, prior validity, uniqueness; the paper's row order
@@ -188,6 +188,14 @@ CLAIMS = (  # (row, its one-hot twin, summary key, what, +1: more is better / -1
     ('gcn-emb', 'gcn', 'recon_step', 'steps to 0.5 nats (Fig. 4)', -1, None))
 
 # %% ../nbs/16_paper.ipynb #c1a7e2b7
+def step_resolution(summ:dict|None, # a replication summary
+                    *runs:str # rows whose step counts are compared (e.g. 'dvae-emb', 'dvae')
+                   )->int: # steps of one epoch (0: not known)
+    "How finely the rows' milestone steps are measured: the longest epoch (in steps) of their seeds."
+    spe = [steps // ep for r in runs for seed, steps in seed_values(summ, r, 'steps').items()
+           if (ep := seed_values(summ, r, 'epochs').get(seed))]
+    return max(spe, default=0)
+
 def claims(summ:dict|None, # a replication summary
            conf:float=0.95 # confidence of the intervals
           )->list[dict]: # one per comparison with data: row, twin, what, paper, diff, low, high, ...
@@ -198,6 +206,9 @@ def claims(summ:dict|None, # a replication summary
         if not (a and b): continue
         iv = paired_interval(a, b, conf)
         if not iv['n']: continue
+        if key.endswith('step') and iv['low'] is not None:  # a milestone is known to within an epoch
+            res = step_resolution(summ, row, twin)
+            iv.update(low=iv['low'] - res, high=iv['high'] + res, resolution=res)
         pm = None if pkey is None else (paper_value(pkey, row.split('-t')[0]),
                                         paper_value(pkey, twin))
         says = 1 if pm is None else int(np.sign(better * (pm[0] - pm[1])))
