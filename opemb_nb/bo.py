@@ -32,7 +32,8 @@ from .graphs import average_path_length, clustering_coefficient
 # %% auto #0
 __all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'TableEvaluator', 'arch_features', 'SurrogateEvaluator',
            'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search', 'top_threshold',
-           'queries_to_top', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top', 'bo_command']
+           'queries_to_top', 'random_median_queries', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top',
+           'bo_command']
 
 # %% ../nbs/08_bo.ipynb #306ffbac
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -530,6 +531,16 @@ def queries_to_top(curves:list, # best-so-far curves, one per search seed (`pool
     n = max(len(c) for c in curves)
     med = float(np.median([math.inf if p is None else p for p in per]))
     return dict(per_seed=per, median=med, reached=sum(p is not None for p in per), n=n)
+
+# %% ../nbs/08_bo.ipynb #122fcb77
+def random_median_queries(n_pool:int, # architectures in the pool (N)
+                          n_top:int # of them at the top (k), at least 1
+                         )->int:
+    "The median number of queries random search without replacement needs to hit one of `n_top`."
+    if not 1 <= n_top <= n_pool: raise ValueError(f"n_top must be in 1..{n_pool}, got {n_top}")
+    i = np.arange(n_pool - n_top + 1)
+    miss = np.cumprod((n_pool - n_top - i) / (n_pool - i))  # miss[n-1]: all k missed after n queries
+    return int(np.argmax(miss <= 0.5)) + 1
 
 # %% ../nbs/08_bo.ipynb #df5bc66a
 def _pool_latents(run_dir, sp, model=None):

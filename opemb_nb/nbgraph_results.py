@@ -11,7 +11,7 @@ from .core import results_root, RESULT_SCALES
 from .embedding import type_distances
 
 # %% auto #0
-__all__ = ['load_space_summary', 'group_test']
+__all__ = ['load_space_summary', 'group_test', 'top_agreement']
 
 # %% ../nbs/23_nbgraph_results.ipynb #e0122be6
 def load_space_summary(space:str, # a registered search space other than ENAS-6, e.g. 'nasbench-graph'
@@ -40,3 +40,14 @@ def group_test(E:np.ndarray, # [n_types, d] an embedding table (types 0, 1: inpu
     null = np.array([stat(c) for c in itertools.combinations(ops, len(rest))])
     return dict(observed=obs, rank=int((null > obs + 1e-12).sum()) + 1, n_splits=len(null),
                 p=float((null >= obs - 1e-12).mean()))
+
+# %% ../nbs/23_nbgraph_results.ipynb #ed4c1c97
+def top_agreement(valid, # validation accuracies of a whole table (the search's target)
+                  test, # test accuracies of the same architectures
+                  top:float # the best fraction by validation accuracy, e.g. 0.1
+                 )->float:
+    "Spearman's rho between validation and test accuracy among the best `top` fraction by validation."
+    from scipy.stats import spearmanr
+    v, t = np.asarray(valid, np.float64), np.asarray(test, np.float64)
+    keep = np.argsort(-v, kind='stable')[:max(2, int(np.ceil(top * len(v))))]
+    return float(spearmanr(v[keep], t[keep])[0])

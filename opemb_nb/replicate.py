@@ -454,7 +454,7 @@ def read_artifact(path # a JSON artifact of a run (`bo_pool.json`, `bo.json`, `t
     return r
 
 # %% ../nbs/11_replicate.ipynb #88199905
-def _pool_rows(r:dict, name:str, threshold:float|None=None)->list[dict]:
+def _pool_rows(r:dict, name:str, threshold:float|None=None, n_top:int|None=None)->list[dict]:
     n_q = len(r['runs'][0]['best_so_far'])
     rows = []
     for q in [q for q in (50, 100, 200) if q < n_q] + [n_q]:
@@ -465,17 +465,19 @@ def _pool_rows(r:dict, name:str, threshold:float|None=None)->list[dict]:
                      'ours': f"{best.mean():.4f} (random search {rnd.mean():.4f}; "
                              f"table max {r['table_max']:.4f})",
                      'source': f"bo_pool.json, {r['provenance']['scale']} scale, seed 1"})
-    if threshold is not None: rows.append(_top_row(r, name, threshold))
+    if threshold is not None: rows.append(_top_row(r, name, threshold, n_top))
     return rows
 
-def _top_row(r:dict, name:str, threshold:float)->dict:
-    "Pool BO's and random search's median queries to a top-0.1 % architecture."
-    from opemb_nb.bo import queries_to_top
+def _top_row(r:dict, name:str, threshold:float, n_top:int|None=None)->dict:
+    "Pool BO's and random search's median queries to a top-0.1 % architecture (of `n_top`: with random's exact median)."
+    from opemb_nb.bo import queries_to_top, random_median_queries
     b, rnd = (queries_to_top([x['best_so_far'] for x in r[k]], threshold) for k in ('runs', 'random'))
     says = lambda q: f"{q['median']:.0f}" if math.isfinite(q['median']) else f"more than {q['n']}"
     return {'quantity': f"pool BO, queries to a top-0.1 % architecture (accuracy ≥ {threshold:.4f}), {name} "
                         f"(median over {len(r['runs'])} seeds)", 'paper': '—',
-            'ours': f"{says(b)} (random search {says(rnd)}; reached by {b['reached']} and {rnd['reached']} "
+            'ours': f"{says(b)} (random search {says(rnd)}"
+                    + (f", exact median {random_median_queries(r['pool_size'], n_top)}" if n_top else '')
+                    + f"; reached by {b['reached']} and {rnd['reached']} "
                     f"of {len(r['runs'])} seeds)",
             'source': f"bo_pool.json, {r['provenance']['scale']} scale, seed 1"}
 
@@ -497,7 +499,8 @@ def _tsne_row(r:dict, name:str)->dict:
 # %% ../nbs/11_replicate.ipynb #9630449c
 def search_rows(folder, # a scale's results folder, e.g. results/cpu
                 graph_stats:dict|None=None, # §4.4's statistics (default: `graphs.graph_stats('train')`)
-                threshold:float|None=None # a top-0.1 % accuracy (default: the space's table, `bo.top_threshold`)
+                threshold:float|None=None, # a top-0.1 % accuracy (default: the space's table, `bo.top_threshold`)
+                n_top:int|None=None # architectures at or above it (default: the space's table's, with the threshold)
                )->list[dict]: # quantity, paper, ours, source
     "The §4.3–4.5 results of a scale beside the paper's: graph statistics, searches, t-SNE."
     from opemb_nb.core import PAPER_NAMES
@@ -516,8 +519,10 @@ def search_rows(folder, # a scale's results folder, e.g. results/cpu
         skipped = (summ.get('models', {}).get(k) or {}).get('skipped') or {}
         if (r := read_artifact(run / 'bo_pool.json')):
             if threshold is None:
-                from opemb_nb.bo import top_threshold; threshold = top_threshold(get_space(space).load().acc)
-            rows += _pool_rows(r, name, threshold)
+                from opemb_nb.bo import top_threshold
+                acc = get_space(space).load().acc; threshold = top_threshold(acc)
+                n_top = int((acc >= threshold).sum())
+            rows += _pool_rows(r, name, threshold, n_top)
         if (r := read_artifact(run / 'bo.json')): rows.append(_latent_row(r, name))
         elif run.exists():
             why = (f"skipped: {skipped['bo']}" if 'bo' in skipped
