@@ -31,7 +31,7 @@ from .graphs import average_path_length, clustering_coefficient
 
 # %% auto #0
 __all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'TableEvaluator', 'arch_features', 'SurrogateEvaluator',
-           'CallableEvaluator', 'as_evaluator', 'latent_bo', 'pool_bo', 'random_search', 'top_threshold',
+           'CallableEvaluator', 'as_evaluator', 'latent_bo', 'rank_normal', 'pool_bo', 'random_search', 'top_threshold',
            'queries_to_top', 'random_median_queries', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top',
            'bo_command']
 
@@ -480,6 +480,16 @@ def latent_bo(model, # graph VAE (decode)
                           flush=True)
     return out
 
+# %% ../nbs/08_bo.ipynb #9815a2c6
+def rank_normal(acc # observed accuracies
+               )->np.ndarray: # the minimisation target: -Φ⁻¹((rank - 1/2) / n), ties sharing their mean rank
+    "Normal scores of the accuracies' ranks, negated: the GP target of `pool_bo(y='rank')`."
+    from scipy.stats import norm, rankdata
+    a = np.asarray(acc, np.float64)
+    if a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"rank_normal needs a 1-D array of at least 2 accuracies, got shape {a.shape}")
+    return -norm.ppf((rankdata(a) - 0.5) / len(a))
+
 # %% ../nbs/08_bo.ipynb #e814a2ac
 def pool_bo(Z_pool, # [N, d] latent means of the candidates
             acc_pool, # [N] their table accuracies
@@ -488,14 +498,16 @@ def pool_bo(Z_pool, # [N, d] latent means of the candidates
             n_init:int=50, # random initial queries
             seed:int=1, # seed (initial design, GP)
             gp_steps:int=60, # Adam steps per exact-GP fit (warm-started after round 0)
+            y:str='standard', # the GP's target: 'standard' (standardised -acc) or 'rank' (`rank_normal`)
             verbose:bool=False
            )->dict:
     "BO over a pool of encoded table architectures: the queried indices and best-so-far per query."
+    if y not in ('standard', 'rank'): raise ValueError(f"y must be 'standard' or 'rank', got {y!r}")
     Z = np.asarray(Z_pool, np.float64); acc = np.asarray(acc_pool, np.float64)
     rng = np.random.default_rng(seed)
     q = list(rng.choice(len(Z), n_init, replace=False)); post = None
     for r in range(rounds):
-        ya, _, _ = standardise_acc(acc[q])
+        ya = standardise_acc(acc[q])[0] if y == 'standard' else rank_normal(acc[q])
         post = fit_exact_gp(Z[q], ya, steps=gp_steps if post is None else gp_steps // 2, seed=seed,
                             init=post)
         free = np.setdiff1d(np.arange(len(Z)), q)
