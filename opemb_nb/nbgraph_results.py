@@ -11,7 +11,7 @@ from .core import results_root, RESULT_SCALES
 from .embedding import type_distances
 
 # %% auto #0
-__all__ = ['load_space_summary', 'group_test', 'top_agreement']
+__all__ = ['load_space_summary', 'group_test', 'top_agreement', 'queries_by_top']
 
 # %% ../nbs/23_nbgraph_results.ipynb #e0122be6
 def load_space_summary(space:str, # a registered search space other than ENAS-6, e.g. 'nasbench-graph'
@@ -51,3 +51,23 @@ def top_agreement(valid, # validation accuracies of a whole table (the search's 
     v, t = np.asarray(valid, np.float64), np.asarray(test, np.float64)
     keep = np.argsort(-v, kind='stable')[:max(2, int(np.ceil(top * len(v))))]
     return float(spearmanr(v[keep], t[keep])[0])
+
+# %% ../nbs/23_nbgraph_results.ipynb #f2556b3d
+def queries_by_top(pools:dict, # name -> a pool search's results (`bo_pool.json`), all on one table
+                   acc, # that table's accuracies
+                   tops=(0.05, 0.01, 0.001) # fractions at the top of the table
+                  )->'pd.DataFrame':
+    "Per depth of the table: its size, random search's exact median queries and each search's median."
+    import pandas as pd
+    from opemb_nb.bo import top_threshold, queries_to_top, random_median_queries
+    rows = []
+    for top in tops:
+        thr = top_threshold(acc, top); k = int((np.asarray(acc) >= thr).sum())
+        row = {'best': f"{100 * top:g} %", 'architectures': k,
+               'random search (exact median)': random_median_queries(len(acc), k)}
+        for name, r in pools.items():
+            q = queries_to_top([x['best_so_far'] for x in r['runs']], thr)
+            med = f"{q['median']:.0f}" if np.isfinite(q['median']) else f"more than {q['n']}"
+            row[f'{name}: pool BO (median; seeds reaching)'] = f"{med}; {q['reached']} of {len(r['runs'])}"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index('best')
