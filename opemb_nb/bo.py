@@ -585,6 +585,7 @@ def bo_run(run_dir, # a training run directory
            unscored:str='worst', # see `latent_bo`
            n_grid:int=10000, maxiter:int=150, # EI optimisation
            n_init:int=50, # pool search: random initial queries
+           pool_y:str='standard', # pool search: the GP's target, 'standard' or 'rank' (`pool_bo`'s y)
            gp_kw:dict|None=None, # passed to `fit_sgp`
            model=None, # a model instead of loading DIR's
            device=None, # device of the model (decoding)
@@ -603,11 +604,11 @@ def bo_run(run_dir, # a training run directory
     if pool:
         Z, acc = _pool_latents(run_dir, sp, model)
         runs = parallel_map(functools.partial(_pool_seed, Z=Z, acc=acc, rounds=rounds, batch=batch,
-                                              n_init=n_init, verbose=verbose),
+                                              n_init=n_init, y=pool_y, verbose=verbose),
                             range(1, seeds + 1), workers)
         rand = [random_search(acc, n_init + rounds * batch, seed=s) for s in range(1, seeds + 1)]
         res = dict(kind='pool', **space_entry(sp), model=meta['model'], evaluator='table',
-                   evaluator_kind='exact', rounds=rounds, batch=batch, n_init=n_init, seeds=seeds,
+                   evaluator_kind='exact', rounds=rounds, batch=batch, n_init=n_init, y=pool_y, seeds=seeds,
                    pool_size=len(Z), table_max=float(acc.max()), runs=runs, random=rand,
                    provenance=prov)
         atomic_write_json(run_dir / 'bo_pool.json', res)
@@ -643,9 +644,9 @@ def bo_run(run_dir, # a training run directory
     return res
 
 # %% ../nbs/08_bo.ipynb #ad8e7361
-def _pool_seed(seed, Z, acc, rounds, batch, n_init, verbose)->dict:
+def _pool_seed(seed, Z, acc, rounds, batch, n_init, y, verbose)->dict:
     "One seed of the pool search (a worker's task)."
-    return pool_bo(Z, acc, rounds, batch, n_init, seed=seed, verbose=verbose)
+    return pool_bo(Z, acc, rounds, batch, n_init, seed=seed, y=y, verbose=verbose)
 
 _RUN_MODELS = {}  # (run_dir, device) -> model, loaded once per process
 
@@ -745,6 +746,9 @@ def bo_command(run_dir:str, # training run directory
                # how proposed architectures are scored
                evaluator:Param(choices=['table', 'surrogate'])='table',
                pool:bool=False, # pool search over the table's architectures (ENAS-6's 19,020)
+               n_init:pos_int=50, # pool search: random initial queries
+               # pool search: the GP's target, standardised -acc or normal scores of its ranks
+               target:Param(choices=['standard', 'rank'])='standard',
                rounds:pos_int=10, # BO rounds
                batch:pos_int=50, # points proposed per round
                seeds:pos_int=10, # independent searches (seeds 1..N)
@@ -764,7 +768,8 @@ def bo_command(run_dir:str, # training run directory
     res = bo_run(run_dir, evaluator, pool, rounds, batch, seeds, attempts,
                  'first' if first_valid else 'most_common', n_grid=grid, maxiter=maxiter,
                  gp_kw=dict(epochs=gp_epochs, n_inducing=inducing), device=device,
-                 random_baseline=random_baseline, verbose=not json, workers=workers)
+                 random_baseline=random_baseline, verbose=not json, workers=workers, n_init=n_init,
+                 pool_y=target)
     if pool: summ = dict(kind='pool', best=[r['best_so_far'][-1] for r in res['runs']],
                          random=[r['best_so_far'][-1] for r in res['random']])
     else: summ = dict(kind='latent', evaluator=res['evaluator'],

@@ -146,3 +146,21 @@ def test_botorch_backend_chooses_the_same_batch():
     (xp, vp), (xb, vb) = _PaperOps(bel, lo, hi, 150).min_mean(x0), _BoTorchOps(bel, lo, hi, 150).min_mean(x0)
     assert np.array_equal(xb, xp) and vb == vp and not np.array_equal(xp, x0)
     with pytest.raises(ValueError, match='backend must be'): select_batch(post, candidates=C, q=2, backend='qei')
+
+
+def test_pool_search_rank_target(tmp_path):
+    "The pool search's GP target is selectable from bo_run and the command line, and recorded in bo_pool.json."
+    import json
+    from opemb_nb.train import train
+    from opemb_nb.bo import bo_run
+    train('dvae', tmp_path, epochs=1, subset=64, device='cpu', model_kwargs=dict(hs=8, nz=3), quiet=True)
+    kw = dict(pool=True, rounds=2, batch=5, seeds=2, n_init=10, figures=False)
+    std, rank = bo_run(tmp_path, **kw), bo_run(tmp_path, pool_y='rank', **kw)
+    assert (std['y'], rank['y']) == ('standard', 'rank')
+    assert [r['queries'][:10] for r in std['runs']] == [r['queries'][:10] for r in rank['runs']]  # same initial design
+    assert json.loads((tmp_path / 'bo_pool.json').read_text())['y'] == 'rank'
+    bo_cli([str(tmp_path), '--pool', '--target', 'rank', '--n-init', '12', '--rounds', '1', '--batch', '2',
+            '--seeds', '1', '--json'])
+    saved = json.loads((tmp_path / 'bo_pool.json').read_text())
+    assert (saved['y'], saved['n_init'], len(saved['runs'][0]['queries'])) == ('rank', 12, 14)
+    with pytest.raises(ValueError, match="'standard' or 'rank'"): bo_run(tmp_path, pool_y='log', **kw)

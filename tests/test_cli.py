@@ -21,7 +21,7 @@ DEFAULTS = {  # every option of every command and its default (the hand-written 
     'predict': dict(run_dir='d', seeds=1, exact_seeds=1, inducing=500, epochs=80, subset=4000, device=None, workers=1,
                     json=False),
     'tsne': dict(run_dir='d', epochs=None, max_points=None, seed=0, k=10, out=None, scale=None, json=False),
-    'bo': dict(run_dir='d', evaluator='table', pool=False, rounds=10, batch=50, seeds=10, attempts=500, first_valid=False,
+    'bo': dict(run_dir='d', evaluator='table', pool=False, n_init=50, target='standard', rounds=10, batch=50, seeds=10, attempts=500, first_valid=False,
                grid=10000, maxiter=150, gp_epochs=80, inducing=500, device=None, random_baseline=False, workers=1, json=False),
     'replicate': dict(scale='quick', out=None, models=('dvae', 'dvae-emb', 'gcn', 'gcn-emb', 'svae', 'graphrnn'), device=None,
                       steps=None, seeds=None, progress=False, space='enas6'),
