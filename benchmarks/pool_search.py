@@ -34,7 +34,8 @@ tic = time.perf_counter()
 curves = [pool_bo(Z, acc, rounds, a.batch, a.n_init, seed=s, y=a.y)['best_so_far'] for s in range(1, a.seeds + 1)]
 q = queries_to_top(curves, thr)
 print(json.dumps(dict(space=sp.name, run=a.run, y=a.y, n_init=a.n_init, batch=a.batch, queries=len(curves[0]),
-                      seeds=a.seeds, per_seed=q['per_seed'], median=q['median'] if math.isfinite(q['median']) else None, reached=q['reached'],
+                      seeds=a.seeds, per_seed=q['per_seed'], reached=q['reached'],
+                      median=q['median'] if math.isfinite(q['median']) else None,
                       random_exact_median=random_median_queries(len(acc), n_top), n_top=n_top,
                       seconds=round(time.perf_counter() - tic, 1), device=device_name('cpu'),
                       date=time.strftime('%Y-%m-%d'))), flush=True)

@@ -192,7 +192,8 @@ def step_resolution(summ:dict|None, # a replication summary
                     *runs:str # rows whose step counts are compared (e.g. 'dvae-emb', 'dvae')
                    )->int: # steps of one epoch (0: not known)
     "How finely the rows' milestone steps are measured: the longest epoch (in steps) of their seeds."
-    spe = [steps // ep for r in runs for seed, steps in seed_values(summ, r, 'steps').items()
+    spe = [steps // (ep * seed_values(summ, r, 'iterations').get(seed, 1))  # as `train.milestones` counts
+           for r in runs for seed, steps in seed_values(summ, r, 'steps').items()
            if (ep := seed_values(summ, r, 'epochs').get(seed))]
     return max(spe, default=0)
 
