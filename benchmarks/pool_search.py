@@ -10,7 +10,7 @@ the per-seed queries to the top, their median, and random search's exact median 
 import argparse, json, math, time
 import numpy as np
 from opemb_nb.bo import (_pool_latents, pool_bo, queries_to_top, random_median_queries, top_threshold)
-from opemb_nb.core import flush_denormals, device_name
+from opemb_nb.core import flush_denormals, device_name, git_commit
 from opemb_nb.space import get_space
 
 def onehot_features(D)->np.ndarray:
@@ -38,4 +38,4 @@ print(json.dumps(dict(space=sp.name, run=a.run, y=a.y, n_init=a.n_init, batch=a.
                       median=q['median'] if math.isfinite(q['median']) else None,
                       random_exact_median=random_median_queries(len(acc), n_top), n_top=n_top,
                       seconds=round(time.perf_counter() - tic, 1), device=device_name('cpu'),
-                      date=time.strftime('%Y-%m-%d'))), flush=True)
+                      commit=git_commit(short=True), date=time.strftime('%Y-%m-%d'))), flush=True)
