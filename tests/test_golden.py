@@ -2,10 +2,10 @@
 
 Each run trains for two epochs on CPU, one thread, seed 1, with the paper's recipe or the `cpu-types` one, and is
 compared with the record: the per-epoch losses of `log.csv`, sums of the final weights, of the operation embedding
-tables and of the latent means, the files of the run directory, the entries of the checkpoint and the text of
+tables and of the latent means, the files of the run directory, the entries of the checkpoint and the fields of
 `config.json` (only the date, commit, torch version, machine, paths and timings masked). Text, integers and the
-data order must be equal; floating-point numbers agree to a relative 1e-5, because CPUs of different makers round
-float32 differently (the same library gives weight sums 7e-9 apart, relatively, on an Intel Xeon and an AMD EPYC),
+data order must be equal; floating-point numbers, `config.json`'s included, agree to a relative 1e-5, because CPUs
+of different makers round float32 differently (the same library gives weight sums 7e-9 apart, relatively, on an Intel Xeon and an AMD EPYC),
 while a change to the maths moves them by far more (`test_golden_detects_a_change`). One run is also killed in its
 last epoch and resumed: it must end bit for bit where the uninterrupted run ends on the same machine, and match the
 record.
@@ -102,7 +102,7 @@ def record_of(run:Path, summary:dict)->dict:
                                 iteration=ck['iteration'], order=ck['order'].tolist()),
                 embeddings={f.name: _array(np.load(f)) for f in sorted(run.glob('embedding_iter*.npy'))},
                 latents=lat, files=sorted(f.name for f in run.iterdir()),
-                config=_masked((run / 'config.json').read_text(), run), summary=s)
+                config=json.loads(_masked((run / 'config.json').read_text(), run)), summary=s)
 
 
 def train_run(name:str, root:Path, on_batch=None, resume:bool=False)->dict:
