@@ -5,10 +5,10 @@ compared with the record: the per-epoch losses of `log.csv`, sums of the final w
 tables and of the latent means, the files of the run directory, the entries of the checkpoint and the fields of
 `config.json` (only the date, commit, torch version, machine, paths and timings masked). Text, integers and the
 data order must be equal; floating-point numbers, `config.json`'s included, agree to a relative 1e-5, because CPUs
-of different makers round float32 differently (the same library gives weight sums 7e-9 apart, relatively, on an Intel Xeon and an AMD EPYC),
-while a change to the maths moves them by far more (`test_golden_detects_a_change`). One run is also killed in its
-last epoch and resumed: it must end bit for bit where the uninterrupted run ends on the same machine, and match the
-record.
+of different makers round float32 differently (the same library gives weight sums 7e-9 apart, relatively, on an
+Intel Xeon and an AMD EPYC), while a change to the maths moves them by far more (`test_golden_detects_a_change`).
+One run is also killed in its last epoch and resumed: it must end bit for bit where the uninterrupted run ends on the
+same machine, and match the record.
 
 `python tests/test_golden.py --record` writes the record with the library on the path (done once, before a refactor).
 """
