@@ -9,7 +9,7 @@ the per-seed queries to the top, their median, and random search's exact median 
 """
 import argparse, json, math, time
 import numpy as np
-from opemb_nb.bo import (_pool_latents, pool_bo, queries_to_top, random_median_queries, top_threshold)
+from opemb_nb.bo import _pool_latents, pool_bo, queries_to_top, random_median_queries, top_band
 from opemb_nb.core import flush_denormals, device_name, git_commit
 from opemb_nb.space import get_space
 
@@ -28,7 +28,7 @@ a = p.parse_args()
 flush_denormals()
 sp = get_space(a.space); D = sp.load()
 Z, acc = (onehot_features(D), D.acc) if a.run == 'onehot' else _pool_latents(a.run, sp)
-thr = top_threshold(acc); n_top = int((acc >= thr).sum())
+thr, n_top = top_band(acc)
 rounds = (a.budget - a.n_init) // a.batch
 tic = time.perf_counter()
 curves = [pool_bo(Z, acc, rounds, a.batch, a.n_init, seed=s, y=a.y)['best_so_far'] for s in range(1, a.seeds + 1)]

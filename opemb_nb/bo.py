@@ -32,8 +32,8 @@ from .graphs import average_path_length, clustering_coefficient
 # %% auto #0
 __all__ = ['bo_cli', 'log_h', 'log_ei', 'select_batch', 'decode_points', 'TableEvaluator', 'arch_features', 'SurrogateEvaluator',
            'CallableEvaluator', 'as_evaluator', 'latent_bo', 'rank_normal', 'pool_bo', 'random_search', 'top_threshold',
-           'queries_to_top', 'random_median_queries', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool', 'plot_top',
-           'bo_command']
+           'top_band', 'queries_to_top', 'random_median_queries', 'top_architectures', 'bo_run', 'plot_bo', 'plot_pool',
+           'plot_top', 'bo_command']
 
 # %% ../nbs/08_bo.ipynb #306ffbac
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -533,6 +533,14 @@ def top_threshold(acc, # the accuracies of a whole table
     "The accuracy of the worst architecture among the table's best `top` fraction (at least one)."
     a = np.sort(np.asarray(acc, np.float64))
     return float(a[-max(1, math.ceil(top * len(a)))])
+
+# %% ../nbs/08_bo.ipynb #7e632874
+def top_band(acc, # the accuracies of a whole table
+             top:float=0.001 # the fraction at the top: 0.001 = the best 0.1 %
+            )->tuple[float, int]: # the threshold (`top_threshold`), the architectures at or above it
+    "The threshold of the table's best `top` fraction and how many architectures reach it, ties included."
+    thr = top_threshold(acc, top)
+    return thr, int((np.asarray(acc, np.float64) >= thr).sum())
 
 # %% ../nbs/08_bo.ipynb #d7d6d553
 def queries_to_top(curves:list, # best-so-far curves, one per search seed (`pool_bo`, `random_search`)

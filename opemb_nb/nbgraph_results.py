@@ -11,7 +11,7 @@ from .core import results_root, RESULT_SCALES
 from .embedding import type_distances
 
 # %% auto #0
-__all__ = ['load_space_summary', 'group_test', 'top_agreement', 'queries_by_top']
+__all__ = ['load_space_summary', 'group_test', 'top_agreement', 'top_noise', 'queries_by_top', 'dataset_searches']
 
 # %% ../nbs/23_nbgraph_results.ipynb #e0122be6
 def load_space_summary(space:str, # a registered search space other than ENAS-6, e.g. 'nasbench-graph'
@@ -52,6 +52,18 @@ def top_agreement(valid, # validation accuracies of a whole table (the search's 
     keep = np.argsort(-v, kind='stable')[:max(2, int(np.ceil(top * len(v))))]
     return float(spearmanr(v[keep], t[keep])[0])
 
+# %% ../nbs/23_nbgraph_results.ipynb #7e0c77f3
+def top_noise(valid, # validation accuracies of a whole table (the search's target)
+              test, # test accuracies of the same architectures
+              top:float=0.001 # the fraction a search has to reach
+             )->dict:
+    "How measurable a table's top is: its size and width, random search's median to it, accuracy agreement."
+    from opemb_nb.bo import top_band, random_median_queries
+    v = np.asarray(valid, np.float64); thr, k = top_band(v, top)
+    return dict(n_top=k, threshold=thr, band=float(v.max() - thr),
+                random_exact_median=random_median_queries(len(v), k),
+                **{f'rho_{n}': top_agreement(v, test, f) for n, f in (('all', 1.0), ('top10', 0.1), ('top1', 0.01))})
+
 # %% ../nbs/23_nbgraph_results.ipynb #f2556b3d
 def queries_by_top(pools:dict, # name -> a pool search's results (`bo_pool.json`), all on one table
                    acc, # that table's accuracies
@@ -59,10 +71,10 @@ def queries_by_top(pools:dict, # name -> a pool search's results (`bo_pool.json`
                   )->'pd.DataFrame':
     "Per depth of the table: its size, random search's exact median queries and each search's median."
     import pandas as pd
-    from opemb_nb.bo import top_threshold, queries_to_top, random_median_queries
+    from opemb_nb.bo import top_band, queries_to_top, random_median_queries
     rows = []
     for top in tops:
-        thr = top_threshold(acc, top); k = int((np.asarray(acc) >= thr).sum())
+        thr, k = top_band(acc, top)
         row = {'best': f"{100 * top:g} %", 'architectures': k,
                'random search (exact median)': random_median_queries(len(acc), k)}
         for name, r in pools.items():
@@ -71,3 +83,20 @@ def queries_by_top(pools:dict, # name -> a pool search's results (`bo_pool.json`
             row[f'{name}: pool BO (median; seeds reaching)'] = f"{med}; {q['reached']} of {len(r['runs'])}"
         rows.append(row)
     return pd.DataFrame(rows).set_index('best')
+
+# %% ../nbs/23_nbgraph_results.ipynb #5d40b42a
+def dataset_searches(lines:list, # JSON lines of `benchmarks/pool_search.py` on one benchmark's data sets
+                     budget:int=200, # judge every search at its first `budget` queries
+                     **settings # only lines with these settings, e.g. y='rank', n_init=20, batch=10
+                    )->'pd.DataFrame': # dataset, features, median (inf: more than budget), reached, seeds, queries
+    "Median queries to the top 0.1 % per data set and features, every search cut at `budget` queries."
+    import math, pandas as pd
+    from opemb_nb.nbgraph import DEFAULT_DATASET
+    rows = []
+    for l in lines:
+        if l['queries'] < budget or any(l.get(k) != v for k, v in settings.items()): continue
+        q = [math.inf if p is None or p > budget else p for p in l['per_seed']]
+        ds = l['space'].removeprefix('nasbench-graph').lstrip('-') or DEFAULT_DATASET
+        rows.append(dict(dataset=ds, features=Path(l['run']).name, median=float(np.median(q)),
+                         reached=sum(math.isfinite(x) for x in q), seeds=len(q), queries=q))
+    return pd.DataFrame(rows, columns=['dataset', 'features', 'median', 'reached', 'seeds', 'queries'])

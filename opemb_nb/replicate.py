@@ -519,9 +519,8 @@ def search_rows(folder, # a scale's results folder, e.g. results/cpu
         skipped = (summ.get('models', {}).get(k) or {}).get('skipped') or {}
         if (r := read_artifact(run / 'bo_pool.json')):
             if threshold is None:
-                from opemb_nb.bo import top_threshold
-                acc = get_space(space).load().acc; threshold = top_threshold(acc)
-                n_top = int((acc >= threshold).sum())
+                from opemb_nb.bo import top_band
+                threshold, n_top = top_band(get_space(space).load().acc)
             rows += _pool_rows(r, name, threshold, n_top)
         if (r := read_artifact(run / 'bo.json')): rows.append(_latent_row(r, name))
         elif run.exists():
