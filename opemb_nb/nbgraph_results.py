@@ -91,12 +91,12 @@ def dataset_searches(lines:list, # JSON lines of `benchmarks/pool_search.py` on 
                     )->'pd.DataFrame': # dataset, features, median (inf: more than budget), reached, seeds, queries
     "Median queries to the top 0.1 % per data set and features, every search cut at `budget` queries."
     import math, pandas as pd
-    from opemb_nb.nbgraph import DEFAULT_DATASET
+    from opemb_nb.space import get_space
     rows = []
     for l in lines:
         if l['queries'] < budget or any(l.get(k) != v for k, v in settings.items()): continue
         q = [math.inf if p is None or p > budget else p for p in l['per_seed']]
-        ds = l['space'].removeprefix('nasbench-graph').lstrip('-') or DEFAULT_DATASET
+        ds = get_space(l['space']).dataset_name  # the data set whose accuracy the search targets
         rows.append(dict(dataset=ds, features=Path(l['run']).name, median=float(np.median(q)),
                          reached=sum(math.isfinite(x) for x in q), seeds=len(q), queries=q))
     return pd.DataFrame(rows, columns=['dataset', 'features', 'median', 'reached', 'seeds', 'queries'])
